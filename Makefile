@@ -1,0 +1,57 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+DEMO ?= 1
+export DATA_DIR ?= $(CURDIR)/data
+
+.PHONY: run test install lint format bench check-deploy clean-data
+
+$(VENV)/.installed: requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+## Start web, worker and beat on SQLite + the filesystem broker (or DATABASE_URL/REDIS_URL when set).
+run: install
+	@mkdir -p $(DATA_DIR)
+	LOCAL_MODE=1 DEMO_MODE=$(DEMO) $(PY) manage.py migrate --noinput -v0
+	LOCAL_MODE=1 DEMO_MODE=$(DEMO) $(PY) manage.py collectstatic --noinput -v0
+	@if [ "$(DEMO)" = "1" ]; then LOCAL_MODE=1 DEMO_MODE=1 $(PY) manage.py seed_demo; fi
+	@echo ""
+	@echo "  Dropwatch: http://127.0.0.1:$(PORT)/"
+	@if [ "$(DEMO)" = "1" ]; then echo "  Sign in as demo / demo.  (make run DEMO=0 starts without demo data)"; \
+	 else echo "  Create a login with: $(PY) manage.py createsuperuser"; fi
+	@echo "  Ctrl-C stops everything."
+	@echo ""
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LOCAL_MODE=1 DEMO_MODE=$(DEMO) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+
+## Run ruff and the whole test suite.
+test: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install
+	$(PY) -m bench
+
+## What `manage.py check --deploy` says of production settings.
+check-deploy: install
+	SECRET_KEY=ci-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') ALLOWED_HOSTS=dropwatch.example.com \
+	EMAIL_URL=smtp+tls://user:pass@mail.example.com:587 REDIS_URL=redis://127.0.0.1:6379/0 \
+	DATABASE_URL=postgres://dropwatch@127.0.0.1:5432/dropwatch \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+clean-data:
+	rm -rf $(DATA_DIR)

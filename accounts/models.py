@@ -1,0 +1,55 @@
+"""Per-user settings: notification choices, the currency and ship-to country prices are read in,
+and threshold overrides for the deterioration rules."""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+
+
+class NotifyMode(models.TextChoices):
+    IMMEDIATE = "immediate", "Immediately"
+    DIGEST = "digest", "A daily digest"
+    OFF = "off", "No email"
+
+
+class Severity(models.IntegerChoices):
+    INFO = 10, "Info"
+    WARNING = 20, "Warning"
+    CRITICAL = 30, "Critical"
+
+
+TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]
+
+
+class UserSettings(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dw_settings"
+    )
+    notify_mode = models.CharField(max_length=10, choices=NotifyMode.choices, default=NotifyMode.IMMEDIATE)
+    digest_hour = models.PositiveSmallIntegerField(
+        default=8, validators=[MaxValueValidator(23)], help_text="Local hour the daily digest is sent."
+    )
+    time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
+    min_severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.WARNING)
+    currency = models.CharField(
+        max_length=3, default="USD", help_text="AliExpress prices are read in this currency."
+    )
+    ship_to_country = models.CharField(max_length=2, default="US", help_text="Two-letter country code.")
+    protection_warning_days = models.PositiveSmallIntegerField(
+        default=5, help_text="Remind me this many days before buyer protection ends."
+    )
+    # Threshold overrides by setting name (see monitoring.thresholds for names and defaults).
+    thresholds = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name_plural = "user settings"
+
+    def __str__(self):
+        return f"Settings of {self.user}"
+
+
+def settings_for(user) -> UserSettings:
+    obj, _ = UserSettings.objects.get_or_create(user=user)
+    return obj

@@ -1,0 +1,142 @@
+from datetime import timedelta
+
+from django import forms
+
+from . import platforms
+from .models import Product, Supplier
+
+PLATFORM_CHOICES = [("", "Detect from the address"), *platforms.Platform.choices]
+
+
+class ShopUrlField(forms.CharField):
+    """An http(s) shop address, normalised; anything else is a clear form error."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 2000)
+        kwargs.setdefault(
+            "widget", forms.URLInput(attrs={"placeholder": "https://www.aliexpress.com/item/…"})
+        )
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value and not self.required:
+            return ""
+        return platforms.clean_shop_url(value)
+
+
+class HoursField(forms.IntegerField):
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=24 * 30, **kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, timedelta):
+            return int(value.total_seconds() // 3600)
+        return value
+
+    def clean(self, value):
+        value = super().clean(value)
+        return timedelta(hours=value) if value is not None else None
+
+
+class SupplierForm(forms.ModelForm):
+    store_url = ShopUrlField(label="Store URL", required=False)
+    platform = forms.ChoiceField(choices=PLATFORM_CHOICES, required=False)
+    check_interval = HoursField(label="Check every (hours)", initial=24)
+
+    class Meta:
+        model = Supplier
+        fields = [
+            "name",
+            "store_url",
+            "platform",
+            "platform_store_id",
+            "test_order_cadence_days",
+            "check_interval",
+            "notes",
+            "active",
+        ]
+        labels = {
+            "platform_store_id": "Store id on the platform",
+            "test_order_cadence_days": "Test order every (days)",
+        }
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+
+    def clean(self):
+        data = super().clean()
+        url = data.get("store_url")
+        if url:
+            info = platforms.detect(url)
+            data["platform"] = data.get("platform") or info.platform
+            data["platform_store_id"] = data.get("platform_store_id") or info.store_id
+        data["platform"] = data.get("platform") or platforms.Platform.STRUCTURED
+        store_id = data.get("platform_store_id")
+        if store_id:
+            others = Supplier.objects.filter(
+                owner=self.owner, platform=data["platform"], platform_store_id=store_id
+            )
+            if others.exclude(pk=self.instance.pk).exists():
+                self.add_error("platform_store_id", "You already watch this store.")
+        return data
+
+
+class ProductForm(forms.ModelForm):
+    url = ShopUrlField(label="Product URL")
+    platform = forms.ChoiceField(choices=PLATFORM_CHOICES, required=False)
+    check_interval = HoursField(label="Check every (hours)", initial=6)
+
+    class Meta:
+        model = Product
+        fields = [
+            "url",
+            "platform",
+            "supplier",
+            "title",
+            "my_price",
+            "my_currency",
+            "shipping_cost",
+            "variant_sku",
+            "check_interval",
+            "active",
+        ]
+
+    def __init__(self, *args, owner, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner = owner
+        # Only the user's own suppliers can be chosen.
+        self.fields["supplier"].queryset = Supplier.objects.filter(owner=owner)
+        self.fields["title"].required = False
+
+    def clean_my_price(self):
+        value = self.cleaned_data.get("my_price")
+        if value is not None and value <= 0:
+            raise forms.ValidationError("Your selling price must be more than zero.")
+        return value
+
+    def clean_shipping_cost(self):
+        value = self.cleaned_data.get("shipping_cost")
+        if value is not None and value < 0:
+            raise forms.ValidationError("Shipping cannot be negative.")
+        return value
+
+    def clean_my_currency(self):
+        value = (self.cleaned_data.get("my_currency") or "").strip().upper()
+        if value and (len(value) != 3 or not value.isalpha()):
+            raise forms.ValidationError("Use a three-letter currency code such as USD or EUR.")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        url = data.get("url")
+        if url:
+            qs = Product.objects.filter(owner=self.owner, url=url)
+            if self.instance.pk:
+                qs = qs.exclude(pk=self.instance.pk)
+            if qs.exists():
+                self.add_error("url", "You already watch this product.")
+            info = platforms.detect(url)
+            data["platform"] = data.get("platform") or info.platform
+        return data

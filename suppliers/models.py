@@ -1,0 +1,174 @@
+"""The user's catalogue: the suppliers and products they rely on.
+
+Rows carry their latest observed values (denormalised by monitoring after each check), so lists and the
+dashboard never scan history.
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from .platforms import Platform
+
+MONEY = {"max_digits": 18, "decimal_places": 4}
+
+
+class CheckStatus(models.TextChoices):
+    PENDING = "pending", "Not checked yet"
+    OK = "ok", "OK"
+    BLOCKED = "blocked", "Blocked by the shop"
+    NOT_FOUND = "not_found", "Not found"
+    UNPARSEABLE = "unparseable", "Could not read the page"
+    REFUSED = "refused", "Address refused"
+    ERROR = "error", "Fetch failed"
+
+
+class Checkable(models.Model):
+    """Scheduling state shared by everything the beat tick checks.
+
+    The tick claims rows whose `next_check_at` has passed; `pending_slot` names the scheduled slot a
+    dispatched check belongs to, so a redelivered or duplicated task can never write a second snapshot
+    for it, and a task that vanished is re-dispatched once its lease (`next_check_at`) runs out.
+    """
+
+    active = models.BooleanField(default=True)
+    next_check_at = models.DateTimeField(null=True, blank=True)
+    pending_slot = models.DateTimeField(null=True, blank=True, editable=False)
+    check_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_ok_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_status = models.CharField(
+        max_length=16, choices=CheckStatus.choices, default=CheckStatus.PENDING, editable=False
+    )
+    last_message = models.CharField(max_length=500, blank=True, editable=False)
+    consecutive_failures = models.PositiveIntegerField(default=0, editable=False)
+    # Per-item threshold overrides by setting name (see monitoring.thresholds).
+    threshold_overrides = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Supplier(Checkable):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="suppliers")
+    platform = models.CharField(max_length=16, choices=Platform.choices, default=Platform.ALIEXPRESS)
+    name = models.CharField(max_length=200)
+    store_url = models.URLField(max_length=2000, blank=True)
+    platform_store_id = models.CharField(max_length=64, blank=True, db_index=True)
+    notes = models.TextField(blank=True)
+    test_order_cadence_days = models.PositiveIntegerField(
+        default=90, help_text="Place a test order every this many days (0 = no reminders)."
+    )
+    check_interval = models.DurationField(default=timedelta(hours=24))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Latest store metrics (the freshest from product pages, the store page or the API).
+    positive_feedback_pct = models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, editable=False
+    )
+    followers = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    opened_on = models.DateField(null=True, blank=True, editable=False)
+    rating_described = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
+    rating_communication = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
+    rating_shipping = models.DecimalField(
+        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
+    )
+    metrics_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trust_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    trust_reasons = models.JSONField(default=list, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "platform", "platform_store_id"],
+                condition=~Q(platform_store_id=""),
+                name="supplier_unique_store_per_owner",
+            )
+        ]
+        indexes = [
+            # Serves the beat tick: active suppliers whose next check is due.
+            models.Index(fields=["next_check_at"], condition=Q(active=True), name="supplier_due_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("supplier_detail", args=[self.pk])
+
+
+class Product(Checkable):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="products")
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="products"
+    )
+    url = models.URLField("Product URL", max_length=2000)
+    host = models.CharField(max_length=255, editable=False, db_index=True)
+    platform = models.CharField(max_length=16, choices=Platform.choices, default=Platform.STRUCTURED)
+    platform_product_id = models.CharField(max_length=128, blank=True)
+    title = models.CharField(max_length=500, blank=True)
+    my_price = models.DecimalField("My selling price", **MONEY, null=True, blank=True)
+    my_currency = models.CharField("Currency", max_length=3, blank=True, default="USD")
+    shipping_cost = models.DecimalField(
+        "Shipping I pay per unit",
+        **MONEY,
+        null=True,
+        blank=True,
+        help_text="In the supplier's currency; used for the margin.",
+    )
+    variant_sku = models.CharField("Variant / SKU", max_length=128, blank=True)
+    check_interval = models.DurationField(default=timedelta(hours=6))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Latest observed values.
+    price = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
+    price_max = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
+    original_price = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
+    currency = models.CharField(max_length=3, blank=True, editable=False)
+    baseline_price = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
+    in_stock = models.BooleanField(null=True, blank=True, editable=False)
+    stock_quantity = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, editable=False)
+    review_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    rating_histogram = models.JSONField(null=True, blank=True, editable=False)
+    orders_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    ships_to_buyer = models.BooleanField(null=True, blank=True, editable=False)
+    labels = models.JSONField(default=list, blank=True, editable=False)
+    # Per finding kind, the moment its baseline restarts (a currency switch, or the user accepting a change).
+    baseline_since = models.JSONField(default=dict, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "url"], name="product_unique_url_per_owner"),
+        ]
+        indexes = [
+            # Serves the beat tick: active products whose next check is due.
+            models.Index(fields=["next_check_at"], condition=Q(active=True), name="product_due_idx"),
+            models.Index(fields=["owner", "supplier"]),
+        ]
+
+    def __str__(self):
+        return self.title or self.url
+
+    def get_absolute_url(self):
+        return reverse("product_detail", args=[self.pk])
+
+    @property
+    def margin_pct(self):
+        """The user's margin on the current supplier price, in percent of their selling price."""
+        if not self.my_price or self.price is None:
+            return None
+        if self.my_currency and self.currency and self.my_currency != self.currency:
+            return None
+        cost = self.price + (self.shipping_cost or 0)
+        return (self.my_price - cost) / self.my_price * 100

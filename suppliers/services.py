@@ -1,0 +1,113 @@
+"""Writes to the catalogue. Plain functions with keyword-only arguments (`<entity>_<action>`)."""
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from . import platforms
+from .models import Product, Supplier
+
+
+class DuplicateError(ValueError):
+    """The user already watches this item."""
+
+
+def supplier_create(
+    *,
+    owner,
+    name: str,
+    platform: str = "",
+    store_url: str = "",
+    platform_store_id: str = "",
+    notes: str = "",
+    test_order_cadence_days: int = 90,
+    check_interval=None,
+) -> Supplier:
+    if store_url:
+        info = platforms.detect(platforms.clean_shop_url(store_url))
+        store_url = info.url
+        platform = platform or info.platform
+        platform_store_id = platform_store_id or info.store_id
+    try:
+        with transaction.atomic():
+            return Supplier.objects.create(
+                owner=owner,
+                name=name,
+                platform=platform or platforms.Platform.STRUCTURED,
+                store_url=store_url,
+                platform_store_id=platform_store_id,
+                notes=notes,
+                test_order_cadence_days=test_order_cadence_days,
+                **({"check_interval": check_interval} if check_interval else {}),
+                # A supplier with a store page is checked by the tick; without one, its metrics come
+                # from its products' pages.
+                next_check_at=timezone.now() if store_url else None,
+            )
+    except IntegrityError:
+        raise DuplicateError(f"You already watch the store {platform_store_id}.") from None
+
+
+def supplier_for_store(
+    *, owner, platform: str, store_id: str, name: str = "", store_url: str = ""
+) -> Supplier:
+    """The owner's supplier for a store seen on a product page, created on first sight."""
+    supplier = Supplier.objects.filter(owner=owner, platform=platform, platform_store_id=store_id).first()
+    if supplier:
+        return supplier
+    try:
+        with transaction.atomic():
+            return Supplier.objects.create(
+                owner=owner,
+                platform=platform,
+                platform_store_id=store_id,
+                name=name or f"Store {store_id}",
+                store_url=store_url,
+                next_check_at=timezone.now() if store_url else None,
+            )
+    except IntegrityError:  # created meanwhile by a concurrent check
+        return Supplier.objects.get(owner=owner, platform=platform, platform_store_id=store_id)
+
+
+def product_create(
+    *,
+    owner,
+    url: str,
+    platform: str = "",
+    supplier: Supplier | None = None,
+    title: str = "",
+    my_price: Decimal | None = None,
+    my_currency: str = "USD",
+    shipping_cost: Decimal | None = None,
+    variant_sku: str = "",
+) -> Product:
+    """Add a product to watch. It is due at once: the next tick (or "check now") reads it."""
+    info = platforms.detect(platforms.clean_shop_url(url))
+    if supplier is not None and supplier.owner_id != owner.pk:
+        raise PermissionError("That supplier belongs to someone else.")
+    try:
+        with transaction.atomic():
+            return Product.objects.create(
+                owner=owner,
+                url=info.url,
+                host=platforms.host_of(info.url),
+                platform=platform or info.platform,
+                platform_product_id=info.product_id,
+                supplier=supplier,
+                title=title,
+                my_price=my_price,
+                my_currency=(my_currency or "").upper(),
+                shipping_cost=shipping_cost,
+                variant_sku=variant_sku,
+                next_check_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise DuplicateError("You already watch this product.") from None
+
+
+def product_update_url(*, product: Product, url: str, platform: str = "") -> None:
+    info = platforms.detect(platforms.clean_shop_url(url))
+    product.url = info.url
+    product.host = platforms.host_of(info.url)
+    product.platform = platform or info.platform
+    product.platform_product_id = info.product_id
