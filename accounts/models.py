@@ -24,18 +24,14 @@ TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) i
 
 
 class UserSettings(models.Model):
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dw_settings"
-    )
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dw_settings")
     notify_mode = models.CharField(max_length=10, choices=NotifyMode.choices, default=NotifyMode.IMMEDIATE)
     digest_hour = models.PositiveSmallIntegerField(
         default=8, validators=[MaxValueValidator(23)], help_text="Local hour the daily digest is sent."
     )
     time_zone = models.CharField(max_length=64, choices=TIME_ZONE_CHOICES, default="UTC")
     min_severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.WARNING)
-    currency = models.CharField(
-        max_length=3, default="USD", help_text="AliExpress prices are read in this currency."
-    )
+    currency = models.CharField(max_length=3, default="USD", help_text="AliExpress prices are read in this currency.")
     ship_to_country = models.CharField(max_length=2, default="US", help_text="Two-letter country code.")
     protection_warning_days = models.PositiveSmallIntegerField(
         default=5, help_text="Remind me this many days before buyer protection ends."

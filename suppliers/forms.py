@@ -13,9 +13,7 @@ class ShopUrlField(forms.CharField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 2000)
-        kwargs.setdefault(
-            "widget", forms.URLInput(attrs={"placeholder": "https://www.aliexpress.com/item/…"})
-        )
+        kwargs.setdefault("widget", forms.URLInput(attrs={"placeholder": "https://www.aliexpress.com/item/…"}))
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -75,9 +73,7 @@ class SupplierForm(forms.ModelForm):
         data["platform"] = data.get("platform") or platforms.Platform.STRUCTURED
         store_id = data.get("platform_store_id")
         if store_id:
-            others = Supplier.objects.filter(
-                owner=self.owner, platform=data["platform"], platform_store_id=store_id
-            )
+            others = Supplier.objects.filter(owner=self.owner, platform=data["platform"], platform_store_id=store_id)
             if others.exclude(pk=self.instance.pk).exists():
                 self.add_error("platform_store_id", "You already watch this store.")
         return data

@@ -67,20 +67,12 @@ class Supplier(Checkable):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Latest store metrics (the freshest from product pages, the store page or the API).
-    positive_feedback_pct = models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True, editable=False
-    )
+    positive_feedback_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True, editable=False)
     followers = models.PositiveIntegerField(null=True, blank=True, editable=False)
     opened_on = models.DateField(null=True, blank=True, editable=False)
-    rating_described = models.DecimalField(
-        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
-    )
-    rating_communication = models.DecimalField(
-        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
-    )
-    rating_shipping = models.DecimalField(
-        max_digits=3, decimal_places=2, null=True, blank=True, editable=False
-    )
+    rating_described = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, editable=False)
+    rating_communication = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, editable=False)
+    rating_shipping = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, editable=False)
     metrics_at = models.DateTimeField(null=True, blank=True, editable=False)
     trust_score = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     trust_reasons = models.JSONField(default=list, blank=True, editable=False)
@@ -108,9 +100,7 @@ class Supplier(Checkable):
 
 class Product(Checkable):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="products")
-    supplier = models.ForeignKey(
-        Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="products"
-    )
+    supplier = models.ForeignKey(Supplier, on_delete=models.SET_NULL, null=True, blank=True, related_name="products")
     url = models.URLField("Product URL", max_length=2000)
     host = models.CharField(max_length=255, editable=False, db_index=True)
     platform = models.CharField(max_length=16, choices=Platform.choices, default=Platform.STRUCTURED)

@@ -41,9 +41,7 @@ def clean_shop_url(raw: str) -> str:
         value = "https://" + value  # people paste "aliexpress.com/item/..." without a scheme
     parts = urlsplit(value)
     if parts.scheme.lower() not in ("http", "https"):
-        raise ValidationError(
-            f"Only http:// and https:// addresses can be watched, not {parts.scheme or 'this'!r}."
-        )
+        raise ValidationError(f"Only http:// and https:// addresses can be watched, not {parts.scheme or 'this'!r}.")
     if parts.username or parts.password:
         raise ValidationError("Remove the user name and password from the address.")
     try:

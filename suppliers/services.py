@@ -48,9 +48,7 @@ def supplier_create(
         raise DuplicateError(f"You already watch the store {platform_store_id}.") from None
 
 
-def supplier_for_store(
-    *, owner, platform: str, store_id: str, name: str = "", store_url: str = ""
-) -> Supplier:
+def supplier_for_store(*, owner, platform: str, store_id: str, name: str = "", store_url: str = "") -> Supplier:
     """The owner's supplier for a store seen on a product page, created on first sight."""
     supplier = Supplier.objects.filter(owner=owner, platform=platform, platform_store_id=store_id).first()
     if supplier:

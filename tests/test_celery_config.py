@@ -33,10 +33,7 @@ def test_a_redelivered_task_cannot_overlap_a_running_one():
         visibility = conf.broker_transport_options["visibility_timeout"]
         assert visibility > conf.task_time_limit + settings.CELERY_TASK_MAX_RETRY_COUNTDOWN
     else:
-        assert (
-            conf.broker_transport_options["data_folder_in"]
-            == conf.broker_transport_options["data_folder_out"]
-        )
+        assert conf.broker_transport_options["data_folder_in"] == conf.broker_transport_options["data_folder_out"]
 
 
 def test_the_tasks_are_registered():

@@ -14,20 +14,14 @@ from .conftest import ROOT
 def _run(args, env_overrides, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "LOCAL_MODE", "DEMO_MODE"}}
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DATA_DIR": str(tmp_path)}, **env_overrides)
-    return subprocess.run(
-        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_production_without_secret_key_is_a_clear_error(tmp_path):
     result = _run(["manage.py", "check"], {"DEBUG": "0"}, tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
-    assert (
-        result.stderr.strip()
-        .splitlines()[-1]
-        .startswith("django.core.exceptions.ImproperlyConfigured: SECRET_KEY")
-    )
+    assert result.stderr.strip().splitlines()[-1].startswith("django.core.exceptions.ImproperlyConfigured: SECRET_KEY")
 
 
 def test_local_mode_keeps_a_generated_key_in_the_data_folder(tmp_path):
@@ -59,9 +53,7 @@ def test_email_url_configures_smtp(tmp_path):
         "import django; django.setup(); from django.conf import settings as s; "
         "print(s.EMAIL_BACKEND, s.EMAIL_HOST, s.EMAIL_PORT, s.EMAIL_USE_TLS, s.EMAIL_HOST_USER)"
     )
-    result = _run(
-        ["-c", code], {"LOCAL_MODE": "1", "EMAIL_URL": "smtp+tls://bob:pw@mail.example.com:587"}, tmp_path
-    )
+    result = _run(["-c", code], {"LOCAL_MODE": "1", "EMAIL_URL": "smtp+tls://bob:pw@mail.example.com:587"}, tmp_path)
     assert result.stdout.split() == [
         "django.core.mail.backends.smtp.EmailBackend",
         "mail.example.com",
@@ -79,9 +71,7 @@ def test_without_redis_the_broker_needs_no_server(tmp_path):
 
 
 @pytest.mark.skipif(
-    not shutil.which(
-        "check-jsonschema", path=str(ROOT / ".venv" / "bin") + os.pathsep + os.environ.get("PATH", "")
-    ),
+    not shutil.which("check-jsonschema", path=str(ROOT / ".venv" / "bin") + os.pathsep + os.environ.get("PATH", "")),
     reason="check-jsonschema not installed",
 )
 def test_docker_compose_file_follows_the_compose_spec():

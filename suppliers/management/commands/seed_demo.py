@@ -31,9 +31,7 @@ class Command(BaseCommand):
             raise CommandError("seed_demo only runs in demo mode (DEMO_MODE=1): it creates a known password.")
         User = get_user_model()
         with transaction.atomic():
-            user, created = User.objects.get_or_create(
-                username="demo", defaults={"email": "demo@example.com"}
-            )
+            user, created = User.objects.get_or_create(username="demo", defaults={"email": "demo@example.com"})
             if created:
                 user.set_password("demo")
                 user.save()
