@@ -1,0 +1,182 @@
+"""What one check read from a shop: the contract between the platform adapters and everything after them.
+
+Every field is optional: unknown is None, never 0. Money is Decimal, never float. `to_json()` is the
+`inspect --json` format; `from_json()` reads it back (the `replay` command feeds recorded histories in it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    OK = "ok"
+    BLOCKED = "blocked"  # a captcha / anti-bot page: never parsed as data
+    NOT_FOUND = "not_found"  # the listing is gone
+    UNPARSEABLE = "unparseable"  # a page we fetched but could not read (layout change?)
+    REFUSED = "refused"  # we would not fetch it (SSRF guard, bad scheme)
+    ERROR = "error"  # the fetch failed (timeouts, 5xx after retries, too large)
+
+
+@dataclass
+class Review:
+    id: str
+    stars: int  # 1..5
+    text: str = ""
+    date: date | None = None
+    country: str = ""  # ISO 3166 alpha-2 when known
+    translated_text: str = ""  # the platform's English translation, when it gives one
+
+
+@dataclass
+class StoreInfo:
+    id: str = ""
+    name: str = ""
+    url: str = ""
+    positive_feedback_pct: Decimal | None = None  # 86.6 means 86.6 %
+    followers: int | None = None
+    opened_on: date | None = None
+    rating_described: Decimal | None = None  # detailed seller ratings, 0..5
+    rating_communication: Decimal | None = None
+    rating_shipping: Decimal | None = None
+
+    def is_empty(self) -> bool:
+        return not any(getattr(self, f.name) not in (None, "") for f in fields(self))
+
+
+@dataclass
+class Observation:
+    status: Status = Status.OK
+    message: str = ""
+    platform: str = ""
+    url: str = ""
+    product_id: str = ""
+    title: str = ""
+    price: Decimal | None = None  # the lowest current price over the variants
+    price_max: Decimal | None = None  # the highest, when variants differ
+    original_price: Decimal | None = None  # the lowest "was" price, before discount
+    currency: str = ""  # ISO 4217
+    in_stock: bool | None = None
+    stock_quantity: int | None = None
+    rating: Decimal | None = None  # 0..5
+    review_count: int | None = None
+    rating_histogram: dict[int, int] | None = None  # {5: n, 4: n, 3: n, 2: n, 1: n}
+    orders_count: int | None = None  # "10.000+" is read as its lower bound 10000
+    store: StoreInfo | None = None
+    labels: list[str] = field(default_factory=list)  # "Choice", "Guaranteed Genuine", ...
+    ships_to_buyer: bool | None = None
+    reviews: list[Review] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == Status.OK
+
+    @classmethod
+    def failed(cls, status: Status, message: str, *, url: str = "", platform: str = "") -> Observation:
+        return cls(status=status, message=message, url=url, platform=platform)
+
+    # --- the inspect --json format -------------------------------------------------------------
+    def to_json(self) -> dict:
+        data = asdict(self)
+        data["status"] = str(self.status)
+        data["rating_histogram"] = (
+            {str(star): self.rating_histogram.get(star, 0) for star in (5, 4, 3, 2, 1)}
+            if self.rating_histogram is not None
+            else None
+        )
+        data["store"] = _jsonable(data["store"]) if self.store is not None else None
+        data["reviews"] = [_jsonable(r) for r in data["reviews"]]
+        return _jsonable(data)
+
+    @classmethod
+    def from_json(cls, data: dict) -> Observation:
+        store = data.get("store")
+        histogram = data.get("rating_histogram")
+        return cls(
+            status=Status(data.get("status") or "ok"),
+            message=data.get("message") or "",
+            platform=data.get("platform") or "",
+            url=data.get("url") or "",
+            product_id=str(data.get("product_id") or ""),
+            title=data.get("title") or "",
+            price=_decimal(data.get("price")),
+            price_max=_decimal(data.get("price_max")),
+            original_price=_decimal(data.get("original_price")),
+            currency=(data.get("currency") or "").upper(),
+            in_stock=data.get("in_stock"),
+            stock_quantity=data.get("stock_quantity"),
+            rating=_decimal(data.get("rating")),
+            review_count=data.get("review_count"),
+            rating_histogram=(
+                {int(k): int(v) for k, v in histogram.items() if v is not None} if histogram is not None else None
+            ),
+            orders_count=data.get("orders_count"),
+            store=(
+                StoreInfo(
+                    id=str(store.get("id") or ""),
+                    name=store.get("name") or "",
+                    url=store.get("url") or "",
+                    positive_feedback_pct=_decimal(store.get("positive_feedback_pct")),
+                    followers=store.get("followers"),
+                    opened_on=_date(store.get("opened_on")),
+                    rating_described=_decimal(store.get("rating_described")),
+                    rating_communication=_decimal(store.get("rating_communication")),
+                    rating_shipping=_decimal(store.get("rating_shipping")),
+                )
+                if store
+                else None
+            ),
+            labels=list(data.get("labels") or []),
+            ships_to_buyer=data.get("ships_to_buyer"),
+            reviews=[
+                Review(
+                    id=str(r.get("id") or ""),
+                    stars=int(r["stars"]),
+                    text=r.get("text") or "",
+                    date=_date(r.get("date")),
+                    country=r.get("country") or "",
+                    translated_text=r.get("translated_text") or "",
+                )
+                for r in data.get("reviews") or []
+                if r.get("stars") is not None
+            ],
+        )
+
+
+# Money goes out as a decimal string ("1.73"); ratings and percentages as numbers (4.5, 86.6).
+_MONEY_FIELDS = {"price", "price_max", "original_price"}
+
+
+def _jsonable(value, key: str = ""):
+    if isinstance(value, dict):
+        return {k: _jsonable(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return format(value, "f") if key in _MONEY_FIELDS else float(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, StrEnum):
+        return str(value)
+    return value
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def _date(value) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
