@@ -1,0 +1,39 @@
+"""Read one URL or one saved document into an Observation: the path shared by `inspect`, the add-product
+preview and the scheduled checks. It never raises for a shop's behaviour: every failure is a status."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from suppliers.platforms import clean_shop_url, detect
+
+from . import blocks
+from .fetch import FetchError, get_fetcher
+from .observation import Observation, Status
+from .sources.base import FetchContext, Page, observe_page
+from .sources.registry import adapter_for, adapter_for_content
+
+
+def observe_url(url: str, *, platform: str = "", ctx: FetchContext | None = None, fetcher=None) -> Observation:
+    try:
+        url = clean_shop_url(url)
+    except ValidationError as exc:
+        return Observation.failed(Status.REFUSED, " ".join(exc.messages), url=url, platform=platform)
+    try:
+        adapter = adapter_for(platform or detect(url).platform)
+    except ValueError as exc:
+        return Observation.failed(Status.ERROR, str(exc), url=url, platform=platform)
+    try:
+        obs = adapter.observe(url, fetcher or get_fetcher(), ctx or FetchContext())
+    except FetchError as exc:
+        return Observation.failed(exc.status, exc.message, url=url, platform=adapter.platform)
+    obs.url = obs.url or url
+    obs.platform = obs.platform or adapter.platform
+    return obs
+
+
+def observe_document(text: str, *, url: str = "", platform: str = "") -> Observation:
+    """A saved page or API answer, parsed exactly as a fetched one would be."""
+    adapter = adapter_for(platform) if platform else adapter_for_content(text, url)
+    page = Page(url=url, text=text, blocked_reason=blocks.detect(text))
+    return observe_page(adapter, page, url)

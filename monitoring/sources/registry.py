@@ -1,0 +1,45 @@
+"""Which adapter reads which page: chosen from the URL, or from the content of a saved file."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from suppliers.platforms import Platform, detect
+
+from .base import Adapter
+
+
+@cache
+def adapters() -> dict[str, Adapter]:
+    from .aliexpress import AliExpressAdapter
+    from .shopify import ShopifyAdapter
+    from .structured import StructuredAdapter
+
+    return {a.platform: a for a in (AliExpressAdapter(), ShopifyAdapter(), StructuredAdapter())}
+
+
+def names() -> list[str]:
+    return list(adapters())
+
+
+def adapter_for(platform: str) -> Adapter:
+    try:
+        return adapters()[platform]
+    except KeyError:
+        raise ValueError(f"Unknown platform {platform!r}; known: {', '.join(adapters())}") from None
+
+
+def adapter_for_url(url: str) -> Adapter:
+    return adapter_for(detect(url).platform)
+
+
+def adapter_for_content(text: str, url: str = "") -> Adapter:
+    """A saved file: the adapter whose sniff() recognises it; else the URL's platform; else structured data."""
+    # Platform-specific formats first: an AliExpress page also carries JSON-LD that structured data would take.
+    for name in (Platform.ALIEXPRESS, Platform.SHOPIFY, Platform.STRUCTURED):
+        adapter = adapters()[name]
+        if adapter.sniff(text):
+            return adapter
+    if url:
+        return adapter_for_url(url)
+    return adapters()[Platform.STRUCTURED]
