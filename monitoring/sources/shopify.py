@@ -1,0 +1,321 @@
+"""Shopify stores, read from their public product JSON.
+
+Three shapes, all public and unauthenticated:
+- `/products/<handle>.js`: the product at the top level; prices are integer cents (799 = 7.99), every variant
+  says whether it is `available`.
+- `/products/<handle>.json`: `{"product": {...}}`; prices are decimal strings ("7.99"); `available` is often
+  missing, inventory fields sometimes present.
+- `/products.json`: `{"products": [...]}`, a page of the catalogue.
+Rule for money: an integer is cents (the .js format), a string or a float is an amount (the .json format).
+None of them carries a currency, a stock count (except inventory_quantity on some stores) or a rating.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from ..fetch import FetchError
+from ..observation import Observation, Status
+from .base import Adapter, FetchContext, Page, ParseError, observe_page
+from .locale import parse_number
+from .structured import StructuredAdapter
+
+MAX_REQUESTS = 3  # per observe(): .js, then .json, then the product page (structured data or the currency)
+
+# Where a Shopify storefront page names the currency it shows prices in, most specific first.
+_HTML_CURRENCY = (
+    re.compile(r"""Shopify\.currency\s*=\s*\{[^}]*?["']active["']\s*:\s*["']([A-Z]{3})["']"""),
+    re.compile(r"""ShopifyAnalytics\.meta\.currency\s*=\s*["']([A-Z]{3})["']"""),
+    re.compile(r"""property\s*=\s*["'](?:og|product):price:currency["'][^>]*?content\s*=\s*["']([A-Za-z]{3})["']"""),
+    re.compile(r"""content\s*=\s*["']([A-Za-z]{3})["'][^>]*?property\s*=\s*["'](?:og|product):price:currency["']"""),
+    re.compile(r""""priceCurrency"\s*:\s*"([A-Z]{3})\""""),
+)
+_COOKIE_CURRENCY = re.compile(r"\bcart_currency=([A-Z]{3})\b")
+_PLAIN_AMOUNT = re.compile(r"\d+(?:\.\d+)?")
+_ISO_CODE = re.compile(r"[A-Z]{3}")
+_JSON_SUFFIXES = (".json", ".js", ".oembed", ".xml", ".atom")
+
+
+class ShopifyAdapter(Adapter):
+    platform = "shopify"
+
+    def __init__(self) -> None:
+        self.structured = StructuredAdapter()
+
+    def sniff(self, text: str) -> bool:
+        if not text.lstrip().startswith("{"):
+            return False
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return False
+        return isinstance(data, dict) and _products_in(data) is not None
+
+    def parse(self, page: Page, *, variant_sku: str = "") -> Observation:
+        text = page.text.strip()
+        if not text:
+            raise ParseError("The shop answered an empty body where product data was expected.")
+        if text.startswith("<"):  # the product page itself (or a JSON endpoint answering HTML)
+            obs = self.structured.parse(page)
+            obs.currency = obs.currency or currency_from_html(text)
+            return obs
+        try:
+            data = json.loads(text)
+        except ValueError as exc:
+            raise ParseError(f"The shop's product JSON is not valid JSON: {exc}") from None
+        product = _choose_product(data, page.url, variant_sku)
+        obs = read_product(product, variant_sku=variant_sku)
+        obs.currency = obs.currency or currency_from_headers(page.headers)
+        obs.platform = self.platform
+        obs.url = page.url
+        return obs
+
+    def observe(self, url: str, fetcher, ctx: FetchContext, *, variant_sku: str = "") -> Observation:
+        """.js first (it says `available` per variant), then .json, then the page itself: shops that are not
+        Shopify use /products/ paths too, and a store can switch its JSON off. Transport failures (FetchError)
+        of the first requests propagate like any fetch's; at most MAX_REQUESTS requests are made."""
+        product_url = product_base_url(url)
+        if product_url is None:
+            return observe_page(self.structured, fetcher.get(url), url)
+        reader = _VariantReader(self, variant_sku)
+        for requests, endpoint in enumerate((f"{product_url}.js", f"{product_url}.json"), start=1):
+            page = fetcher.get(endpoint, headers={"Accept": "application/json"})
+            if page.blocked_reason or page.status_code == 429 or page.status_code >= 500:
+                return _at(observe_page(reader, page, url), url)  # blocked or failing: do not hammer the shop
+            if page.status_code < 400 and _is_product_json(page.text):
+                obs = _at(observe_page(reader, page, url), url)
+                if obs.ok and not obs.currency and requests < MAX_REQUESTS:
+                    obs.currency = self._currency_from_page(url, fetcher)
+                return obs
+        return _at(observe_page(self.structured, fetcher.get(url), url), url)
+
+    def _currency_from_page(self, url: str, fetcher) -> str:
+        """The JSON has no currency; the storefront page says which one its prices are in. Best effort: a
+        failure here must not lose the prices already read."""
+        try:
+            page = fetcher.get(url)
+        except FetchError:
+            return ""
+        if page.blocked_reason or page.status_code >= 400:
+            return ""
+        return currency_from_html(page.text) or currency_from_headers(page.headers)
+
+
+class _VariantReader(Adapter):
+    """ShopifyAdapter.parse with the user's chosen variant, in the shape observe_page() expects."""
+
+    platform = ShopifyAdapter.platform
+
+    def __init__(self, shopify: ShopifyAdapter, variant_sku: str):
+        self.shopify = shopify
+        self.variant_sku = variant_sku
+
+    def parse(self, page: Page) -> Observation:
+        return self.shopify.parse(page, variant_sku=self.variant_sku)
+
+
+def _at(obs: Observation, url: str) -> Observation:
+    obs.url = url  # the product page the user watches, not the endpoint that answered
+    return obs
+
+
+# --- URLs ------------------------------------------------------------------------------------------------------
+
+
+def product_base_url(url: str) -> str | None:
+    """https://shop/collections/x/products/blue-mug?variant=1 -> https://shop/products/blue-mug (a market prefix
+    such as /en-gb is kept: the JSON then answers in that market). None when the URL names no product."""
+    parts = urlsplit(url)
+    segments = [s for s in parts.path.split("/") if s]
+    positions = [i for i, s in enumerate(segments[:-1]) if s == "products"]
+    if not positions:
+        return None
+    at = positions[-1]
+    handle = _strip_suffix(segments[at + 1])
+    prefix = segments[:at]
+    if len(prefix) >= 2 and prefix[-2] == "collections":
+        prefix = prefix[:-2]
+    path = "/" + "/".join([*prefix, "products", handle])
+    return urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def handle_of(url: str) -> str:
+    segments = [s for s in urlsplit(url).path.split("/") if s]
+    positions = [i for i, s in enumerate(segments[:-1]) if s == "products"]
+    return _strip_suffix(segments[positions[-1] + 1]) if positions else ""
+
+
+def _strip_suffix(handle: str) -> str:
+    for suffix in _JSON_SUFFIXES:
+        if handle.endswith(suffix):
+            return handle[: -len(suffix)]
+    return handle
+
+
+# --- reading the JSON -------------------------------------------------------------------------------------------
+
+
+def _is_product_json(text: str) -> bool:
+    if not text.lstrip().startswith("{"):
+        return False
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and _products_in(data) is not None
+
+
+def _products_in(data: dict) -> list[dict] | None:
+    """The products of any of the three shapes, or None when this is not Shopify product JSON."""
+    if isinstance(data.get("product"), dict):
+        candidates = [data["product"]]
+    elif isinstance(data.get("products"), list):
+        candidates = [p for p in data["products"] if isinstance(p, dict)]
+    else:
+        candidates = [data]
+    if candidates and all(isinstance(p.get("variants"), list) for p in candidates):
+        return candidates
+    return None
+
+
+def _choose_product(data: Any, url: str, variant_sku: str) -> dict:
+    """The product a /products.json list is about: the one holding the chosen variant, else the one whose
+    handle is in the URL, else the only one."""
+    products = _products_in(data) if isinstance(data, dict) else None
+    if not products:
+        raise ParseError("No Shopify product in the JSON (expected product, products or variants).")
+    if len(products) == 1:
+        return products[0]
+    if variant_sku:
+        for product in products:
+            if any(_is_variant(v, variant_sku) for v in _variants(product)):
+                return product
+    handle = handle_of(url)
+    for product in products:
+        if handle and product.get("handle") == handle:
+            return product
+    raise ParseError(f"{len(products)} products in the list and none is the one asked for (handle {handle!r}).")
+
+
+def _variants(product: dict) -> list[dict]:
+    return [v for v in product.get("variants") or [] if isinstance(v, dict)]
+
+
+def _is_variant(variant: dict, wanted: str) -> bool:
+    wanted = wanted.strip()
+    return bool(wanted) and wanted in (str(variant.get("sku") or "").strip(), str(variant.get("id") or ""))
+
+
+@dataclass
+class _Variant:
+    price: Decimal | None
+    compare_at: Decimal | None
+    available: bool | None
+    quantity: int | None
+
+
+def read_product(product: dict, *, variant_sku: str = "") -> Observation:
+    """One product's variants summed up, or the chosen variant alone."""
+    variants = _variants(product)
+    if variant_sku:
+        chosen = [v for v in variants if _is_variant(v, variant_sku)]
+        if not chosen:  # the variant the user sells is gone: for them the listing is
+            return Observation.failed(
+                Status.NOT_FOUND, f"The variant {variant_sku!r} is no longer offered on this product."
+            )
+        variants = chosen[:1]
+    read = [_read_variant(v) for v in variants]
+    prices = [v.price for v in read if v.price is not None]
+    price = min(prices) if prices else None
+    highest = max(prices) if prices else None
+    was = [v.compare_at for v in read if v.compare_at is not None and v.price is not None and v.compare_at > v.price]
+    availability = [v.available for v in read if v.available is not None]
+    in_stock = any(availability) if availability else None
+    if in_stock is None and not variant_sku and isinstance(product.get("available"), bool):
+        in_stock = product["available"]  # the .js product-level flag
+    quantities = [v.quantity for v in read]
+    return Observation(
+        product_id=str(product.get("id") or ""),
+        title=" ".join(str(product.get("title") or "").split()),
+        price=price,
+        price_max=highest if highest != price else None,
+        original_price=min(was) if was else None,
+        currency=_variant_currency(variants),
+        in_stock=in_stock,
+        # Only a sum over every variant is a stock count; an oversold (negative) variant holds none.
+        stock_quantity=sum(max(q, 0) for q in quantities if q is not None)
+        if quantities and None not in quantities
+        else None,
+    )
+
+
+def _read_variant(variant: dict) -> _Variant:
+    quantity = variant.get("inventory_quantity")
+    quantity = quantity if isinstance(quantity, int) and not isinstance(quantity, bool) else None
+    available = variant.get("available")
+    if not isinstance(available, bool):
+        # .json often lacks `available`: selling past zero ("continue") or a positive count means orderable.
+        if variant.get("inventory_policy") == "continue":
+            available = True
+        elif quantity is not None:
+            available = quantity > 0
+        else:
+            available = None
+    return _Variant(
+        price=money(variant.get("price")),
+        compare_at=money(variant.get("compare_at_price")),
+        available=available,
+        quantity=quantity,
+    )
+
+
+def money(value: Any) -> Decimal | None:
+    """799 (int, .js cents) -> 7.99; "7.99" (str, .json) -> 7.99; None or "" -> None."""
+    if value is None or isinstance(value, bool) or value == "":
+        return None
+    if isinstance(value, int):
+        return Decimal(value).scaleb(-2)
+    text = str(value).strip()
+    if _PLAIN_AMOUNT.fullmatch(text):
+        return Decimal(text)
+    return parse_number(text)
+
+
+def _variant_currency(variants: list[dict]) -> str:
+    """Some stores' .json names the currency per variant: `price_currency`, or among `presentment_prices` the
+    one currency whose amount is the variant's price (several currencies at that amount say nothing)."""
+    for variant in variants:
+        code = variant.get("price_currency")
+        if isinstance(code, str) and _ISO_CODE.fullmatch(code):
+            return code
+        price = money(variant.get("price"))
+        matching = {
+            entry["price"].get("currency_code")
+            for entry in variant.get("presentment_prices") or []
+            if isinstance(entry, dict)
+            and isinstance(entry.get("price"), dict)
+            and money(entry["price"].get("amount")) == price
+        }
+        if len(matching) == 1:
+            code = matching.pop()
+            if isinstance(code, str) and _ISO_CODE.fullmatch(code):
+                return code
+    return ""
+
+
+def currency_from_headers(headers: dict[str, str]) -> str:
+    match = _COOKIE_CURRENCY.search(headers.get("set-cookie", ""))
+    return match.group(1) if match else ""
+
+
+def currency_from_html(text: str) -> str:
+    for pattern in _HTML_CURRENCY:
+        match = pattern.search(text)
+        if match:
+            return match.group(1).upper()
+    return ""
