@@ -7,17 +7,13 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
+from monitoring.models import Severity
+
 
 class NotifyMode(models.TextChoices):
     IMMEDIATE = "immediate", "Immediately"
     DIGEST = "digest", "A daily digest"
     OFF = "off", "No email"
-
-
-class Severity(models.IntegerChoices):
-    INFO = 10, "Info"
-    WARNING = 20, "Warning"
-    CRITICAL = 30, "Critical"
 
 
 TIME_ZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz or tz == "UTC"]

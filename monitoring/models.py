@@ -1,6 +1,245 @@
-"""Everything automated: history, findings and the email outbox (filled in by the monitoring issues)."""
+"""History (snapshots, store snapshots, reviews), findings with their events, and the notification outbox."""
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+
+from suppliers.models import MONEY, CheckStatus, Product, Supplier
+
+
+class Snapshot(models.Model):
+    """One check of one product, failed ones included. `slot` is the scheduled slot the check belongs to:
+    at most one snapshot per slot, whatever retries, redeliveries or racing workers do."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="snapshots")
+    slot = models.DateTimeField()
+    taken_at = models.DateTimeField()
+    status = models.CharField(max_length=16, choices=CheckStatus.choices)
+    message = models.CharField(max_length=500, blank=True)
+    price = models.DecimalField(**MONEY, null=True)
+    price_max = models.DecimalField(**MONEY, null=True)
+    original_price = models.DecimalField(**MONEY, null=True)
+    currency = models.CharField(max_length=3, blank=True)
+    in_stock = models.BooleanField(null=True)
+    stock_quantity = models.PositiveIntegerField(null=True)
+    rating = models.DecimalField(max_digits=3, decimal_places=2, null=True)
+    review_count = models.PositiveIntegerField(null=True)
+    # The star histogram as columns: charts and the negative-shift rule read them without parsing JSON.
+    stars_5 = models.PositiveIntegerField(null=True)
+    stars_4 = models.PositiveIntegerField(null=True)
+    stars_3 = models.PositiveIntegerField(null=True)
+    stars_2 = models.PositiveIntegerField(null=True)
+    stars_1 = models.PositiveIntegerField(null=True)
+    orders_count = models.PositiveIntegerField(null=True)
+    ships_to_buyer = models.BooleanField(null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["product", "slot"], name="snapshot_one_per_slot")]
+        indexes = [
+            models.Index(fields=["product", "taken_at"]),
+            models.Index(fields=["taken_at"]),  # health strip: checks done today; thinning
+        ]
+
+    def __str__(self):
+        return f"{self.product_id} @ {self.taken_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def histogram(self) -> dict[int, int] | None:
+        values = {5: self.stars_5, 4: self.stars_4, 3: self.stars_3, 2: self.stars_2, 1: self.stars_1}
+        return None if any(v is None for v in values.values()) else values
+
+
+class StoreSnapshot(models.Model):
+    """Store metrics as read at one moment, from a product page's store block, the store page or the API."""
+
+    class Source(models.TextChoices):
+        PRODUCT_PAGE = "product_page", "Product page"
+        STORE_PAGE = "store_page", "Store page"
+        API = "api", "Open Platform API"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="store_snapshots")
+    taken_at = models.DateTimeField()
+    source = models.CharField(max_length=16, choices=Source.choices)
+    # What produced it ("product:12:2026-11-25T10:00:00+00:00", "store:<slot>"): one row per source check.
+    source_key = models.CharField(max_length=80)
+    status = models.CharField(max_length=16, choices=CheckStatus.choices, default=CheckStatus.OK)
+    message = models.CharField(max_length=500, blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    positive_feedback_pct = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+    followers = models.PositiveIntegerField(null=True)
+    opened_on = models.DateField(null=True)
+    rating_described = models.DecimalField(max_digits=3, decimal_places=2, null=True)
+    rating_communication = models.DecimalField(max_digits=3, decimal_places=2, null=True)
+    rating_shipping = models.DecimalField(max_digits=3, decimal_places=2, null=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["supplier", "source_key"], name="store_snapshot_one_per_source")]
+        indexes = [models.Index(fields=["supplier", "taken_at"])]
+
+    def __str__(self):
+        return f"{self.supplier_id} @ {self.taken_at:%Y-%m-%d %H:%M}"
+
+
+class Review(models.Model):
+    """A product review, stored once (by the platform's review id)."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="reviews")
+    platform_review_id = models.CharField(max_length=128)
+    stars = models.PositiveSmallIntegerField()
+    text = models.TextField(blank=True)
+    translated_text = models.TextField(blank=True)
+    date = models.DateField(null=True)
+    country = models.CharField(max_length=8, blank=True)
+    themes = models.JSONField(default=list, blank=True)  # complaint themes found in a 1–2★ review
+    first_seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["product", "platform_review_id"], name="review_once_per_product")
+        ]
+        indexes = [models.Index(fields=["product", "stars", "first_seen_at"])]
+
+    def __str__(self):
+        return f"{self.stars}★ {self.platform_review_id}"
+
+
+class Severity(models.IntegerChoices):
+    INFO = 10, "Info"
+    WARNING = 20, "Warning"
+    CRITICAL = 30, "Critical"
+
+
+class FindingKind(models.TextChoices):
+    PRICE_INCREASE = "price_increase", "Price increase"
+    MARGIN_LOW = "margin_low", "Margin too low"
+    PRICE_COLLAPSE = "price_collapse", "Suspicious price collapse"
+    OUT_OF_STOCK = "out_of_stock", "Out of stock"
+    LISTING_REMOVED = "listing_removed", "Listing removed"
+    SHIPPING_UNAVAILABLE = "shipping_unavailable", "Does not ship to you"
+    RATING_DROP = "rating_drop", "Rating drop"
+    STORE_FEEDBACK_DROP = "store_feedback_drop", "Store feedback drop"
+    SELLER_RATING_DROP = "seller_rating_drop", "Seller rating drop"
+    NEGATIVE_REVIEW_SHIFT = "negative_review_shift", "More 1–2★ reviews"
+    COMPLAINT_THEME = "complaint_theme", "Complaints in reviews"
+    REVIEW_BURST = "review_burst", "Brushing suspected"
+    NEW_STORE = "new_store", "New or tiny store"
+    UNVERIFIABLE = "unverifiable", "Can't verify"
+
+
+# "Can't verify" is a health problem of our own checks, shown apart and never counted as deterioration.
+HEALTH_KINDS = {FindingKind.UNVERIFIABLE}
+
+
+class Finding(models.Model):
+    """One open (or past) problem on one product or supplier. Opened once, updated while it lasts,
+    resolved when the metric recovers past a margin, or by the user."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="findings")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, null=True, blank=True, related_name="findings")
+    kind = models.CharField(max_length=32, choices=FindingKind.choices)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.WARNING)
+    message = models.CharField(max_length=500)
+    baseline_value = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    current_value = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+    evidence = models.JSONField(default=dict, blank=True)
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by_user = models.BooleanField(default=False)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-severity", "-opened_at"]
+        constraints = [
+            # One open finding of a kind per product, and per supplier for store-level kinds.
+            models.UniqueConstraint(
+                fields=["product", "kind"],
+                condition=Q(resolved_at__isnull=True, product__isnull=False),
+                name="finding_one_open_per_product_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["supplier", "kind"],
+                condition=Q(resolved_at__isnull=True, product__isnull=True),
+                name="finding_one_open_per_supplier_kind",
+            ),
+        ]
+        indexes = [
+            # Serves the overview: a user's open findings by severity.
+            models.Index(
+                fields=["owner", "-severity", "-opened_at"],
+                condition=Q(resolved_at__isnull=True),
+                name="finding_open_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} on {self.product_id or self.supplier_id}"
+
+    def get_absolute_url(self):
+        return reverse("finding_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @property
+    def is_health(self) -> bool:
+        return self.kind in HEALTH_KINDS
+
+
+class FindingEvent(models.Model):
+    class Event(models.TextChoices):
+        OPENED = "opened", "Opened"
+        UPDATED = "updated", "Updated"
+        WORSENED = "worsened", "Worsened"
+        RESOLVED = "resolved", "Resolved"
+
+    finding = models.ForeignKey(Finding, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    event = models.CharField(max_length=10, choices=Event.choices)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices)
+    message = models.CharField(max_length=500)
+    current_value = models.DecimalField(max_digits=18, decimal_places=4, null=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["finding", "at"])]
+
+    def __str__(self):
+        return f"{self.event} {self.finding_id} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class Notification(models.Model):
+    """The outbox: one row per thing a user should be told, written in the same transaction as its cause.
+    A sender task (monitoring.alerts) groups a user's pending rows into one email and claims them by
+    conditional UPDATE, so nothing is sent twice or lost."""
+
+    class Category(models.TextChoices):
+        ALERT = "alert", "Deterioration"
+        HEALTH = "health", "Can't verify"
+        REMINDER = "reminder", "Reminder"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    category = models.CharField(max_length=10, choices=Category.choices)
+    # Stable per occasion: "finding:12:opened", "reminder:test_order_due:5:2026-12-01". A second write for
+    # the same occasion is refused by the unique constraint.
+    dedup_key = models.CharField(max_length=200)
+    severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.WARNING)
+    finding = models.ForeignKey(Finding, on_delete=models.SET_NULL, null=True, blank=True)
+    subject = models.CharField(max_length=300)
+    body = models.TextField(blank=True)  # plain-text detail: the numbers, since when
+    link = models.CharField(max_length=300, blank=True)  # path in the dashboard
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "dedup_key"], name="notification_once")]
+        indexes = [models.Index(fields=["owner", "created_at"])]
+
+    def __str__(self):
+        return self.subject
 
 
 class WorkerHeartbeat(models.Model):

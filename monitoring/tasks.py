@@ -1,11 +1,23 @@
 """Celery tasks: thin shells that take ids and call plain functions."""
 
 import socket
+from datetime import datetime
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from .models import WorkerHeartbeat
+
+# A database blip (PostgreSQL restarting) is retried with backoff; everything else a shop can do to us
+# is recorded as a failed check by the check itself, never retried in a loop.
+DB_RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "max_retries": 5,
+    "retry_backoff": 5,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+}
 
 
 @shared_task(name="monitoring.heartbeat")
@@ -17,7 +29,31 @@ def heartbeat(role: str = "worker") -> str:
     return role
 
 
-@shared_task(name="monitoring.tick")
-def tick() -> None:
+@shared_task(name="monitoring.tick", **DB_RETRY)
+def tick() -> dict:
     """Beat's one-minute tick: claims due items and dispatches their checks."""
+    from .scheduling import tick as run_tick
+
     heartbeat("tick")
+    return run_tick()
+
+
+@shared_task(name="monitoring.check_product", **DB_RETRY)
+def check_product(product_id: int, slot: str) -> str:
+    from .checking import run_product_check
+
+    return run_product_check(product_id, datetime.fromisoformat(slot)).status
+
+
+@shared_task(name="monitoring.check_supplier", **DB_RETRY)
+def check_supplier(supplier_id: int, slot: str) -> str:
+    from .checking import run_supplier_check
+
+    return run_supplier_check(supplier_id, datetime.fromisoformat(slot)).status
+
+
+@shared_task(name="monitoring.thin_snapshots", **DB_RETRY)
+def thin_snapshots() -> int:
+    from .history import thin_snapshots as thin
+
+    return thin(now=timezone.now())

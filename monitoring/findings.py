@@ -1,0 +1,175 @@
+"""Applying rule verdicts to findings, and what users do to findings (acknowledge, snooze, resolve).
+
+Detection never sends email: opening or worsening a finding writes a Notification row (the outbox) in the
+same transaction, and the alerts task sends it later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+
+from .models import HEALTH_KINDS, Finding, FindingEvent, Notification, Severity
+from .rules import OpenFinding, Signal, Verdict
+
+
+@dataclass
+class Change:
+    """What a check did to one finding (the replay command prints these)."""
+
+    finding: Finding
+    event: str
+    at: datetime
+
+
+def open_findings(*, product=None, supplier=None) -> dict[str, Finding]:
+    qs = Finding.objects.filter(resolved_at__isnull=True)
+    qs = qs.filter(product=product) if product is not None else qs.filter(supplier=supplier, product__isnull=True)
+    return {f.kind: f for f in qs}
+
+
+def as_open(findings: dict[str, Finding]) -> dict[str, OpenFinding]:
+    return {
+        kind: OpenFinding(kind, f.severity, f.baseline_value, f.current_value, f.evidence or {}, f.opened_at)
+        for kind, f in findings.items()
+    }
+
+
+def findings_apply(
+    *, owner, verdicts: dict[str, Verdict], current: dict[str, Finding], now: datetime, product=None, supplier=None
+) -> list[Change]:
+    """Open, update or resolve findings from verdicts. Must run inside the check's transaction."""
+    changes: list[Change] = []
+    for kind, verdict in verdicts.items():
+        finding = current.get(kind)
+        if verdict.action == "fire":
+            if finding is None:
+                finding = _open(owner, product, supplier, verdict.signal, now)
+                if finding is not None:
+                    changes.append(Change(finding, FindingEvent.Event.OPENED, now))
+            else:
+                event = _update(finding, verdict.signal, now)
+                if event:
+                    changes.append(Change(finding, event, now))
+        elif verdict.action == "clear" and finding is not None:
+            finding.resolved_at = now
+            finding.updated_at = now
+            finding.save(update_fields=["resolved_at", "updated_at"])
+            _event(finding, FindingEvent.Event.RESOLVED, now, f"Resolved: {finding.message}"[:500])
+            changes.append(Change(finding, FindingEvent.Event.RESOLVED, now))
+    return changes
+
+
+def _open(owner, product, supplier, signal: Signal, now: datetime) -> Finding | None:
+    try:
+        with transaction.atomic():
+            finding = Finding.objects.create(
+                owner=owner,
+                product=product,
+                supplier=supplier if supplier is not None else getattr(product, "supplier", None),
+                kind=signal.kind,
+                severity=signal.severity,
+                message=signal.message[:500],
+                baseline_value=signal.baseline,
+                current_value=signal.current,
+                evidence=signal.evidence,
+                opened_at=now,
+                updated_at=now,
+            )
+    except IntegrityError:
+        return None  # already open (a concurrent check got there first): one finding per problem
+    _event(finding, FindingEvent.Event.OPENED, now, finding.message)
+    _notify(finding, "opened", now)
+    return finding
+
+
+def _update(finding: Finding, signal: Signal, now: datetime) -> str | None:
+    worsened = signal.severity > finding.severity
+    changed = signal.current != finding.current_value or signal.message != finding.message
+    if not (worsened or changed):
+        return None
+    finding.severity = max(finding.severity, signal.severity) if worsened else signal.severity
+    finding.message = signal.message[:500]
+    finding.current_value = signal.current
+    finding.evidence = {**(finding.evidence or {}), **signal.evidence}
+    finding.updated_at = now
+    update_fields = ["severity", "message", "current_value", "evidence", "updated_at"]
+    if worsened:
+        finding.acknowledged_at = None  # worse than what the user acknowledged: show it again
+        update_fields.append("acknowledged_at")
+    finding.save(update_fields=update_fields)
+    event = FindingEvent.Event.WORSENED if worsened else FindingEvent.Event.UPDATED
+    _event(finding, event, now, finding.message)
+    if worsened and not (finding.snoozed_until and finding.snoozed_until > now):
+        _notify(finding, f"worsened-{finding.severity}", now)
+    return event
+
+
+def _event(finding: Finding, event: str, now: datetime, message: str) -> None:
+    FindingEvent.objects.create(
+        finding=finding,
+        at=now,
+        event=event,
+        severity=finding.severity,
+        message=message[:500],
+        current_value=finding.current_value,
+    )
+
+
+def _notify(finding: Finding, occasion: str, now: datetime) -> None:
+    target = finding.product or finding.supplier
+    category = Notification.Category.HEALTH if finding.kind in HEALTH_KINDS else Notification.Category.ALERT
+    verb = "got worse" if occasion.startswith("worsened") else ""
+    subject = f"{finding.get_kind_display()}{' ' + verb if verb else ''}: {target}"
+    try:
+        with transaction.atomic():
+            Notification.objects.create(
+                owner_id=finding.owner_id,
+                category=category,
+                dedup_key=f"finding:{finding.pk}:{occasion}",
+                severity=finding.severity,
+                finding=finding,
+                subject=subject[:300],
+                body=finding.message,
+                link=finding.get_absolute_url(),
+                created_at=now,
+            )
+    except IntegrityError:
+        pass  # already in the outbox for this occasion
+
+
+# --- what users do ---------------------------------------------------------------------------------------
+
+
+def finding_acknowledge(*, finding: Finding, now: datetime) -> None:
+    finding.acknowledged_at = now
+    finding.save(update_fields=["acknowledged_at"])
+
+
+def finding_snooze(*, finding: Finding, until: datetime) -> None:
+    finding.snoozed_until = until
+    finding.save(update_fields=["snoozed_until"])
+
+
+def finding_resolve(*, finding: Finding, now: datetime) -> None:
+    """The user says this is fine: resolve it and restart the rule's baseline from now, so the same
+    accepted change does not open it again at the next check."""
+    with transaction.atomic():
+        if finding.resolved_at is not None:
+            return
+        finding.resolved_at = now
+        finding.resolved_by_user = True
+        finding.updated_at = now
+        finding.save(update_fields=["resolved_at", "resolved_by_user", "updated_at"])
+        _event(finding, FindingEvent.Event.RESOLVED, now, f"Resolved by you: {finding.message}"[:500])
+        target = finding.product
+        if target is not None:
+            kinds = {"price_increase": ["price"], "price_collapse": ["price"]}.get(finding.kind, [finding.kind])
+            for kind in kinds:
+                target.baseline_since[kind] = now.isoformat()
+            target.save(update_fields=["baseline_since"])
+
+
+SEVERITY_LABELS = dict(Severity.choices)

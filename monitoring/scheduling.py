@@ -1,0 +1,137 @@
+"""The beat tick: claim due items and dispatch one check task per item.
+
+Claims are made under `SELECT … FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serialises writers anyway), so
+two beats or two ticks never dispatch the same item twice. A claimed item keeps its slot in `pending_slot`
+and gets a short lease in `next_check_at`: if its task vanishes (a flushed broker, a lost message), the
+lease runs out and a later tick dispatches the same slot again — the slot's unique snapshot makes that
+harmless. Per tick, at most `rate × tick` items of one host are dispatched and their tasks are spread out
+with countdowns, so hundreds of AliExpress products are not fired at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from suppliers.models import Product, Supplier
+from suppliers.platforms import host_of
+
+from .politeness import host_key
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Claim:
+    pk: int
+    slot: datetime
+    countdown: float
+
+
+def lease() -> timedelta:
+    # Long enough for a dispatched task to start; short enough that a lost one is retried within two ticks.
+    return timedelta(seconds=getattr(settings, "CHECK_LEASE_SECONDS", 2 * settings.TICK_SECONDS))
+
+
+def per_host_budget() -> int:
+    interval = max(settings.FETCH_HOST_INTERVAL, 0.01)
+    return max(1, math.floor(settings.TICK_SECONDS / interval))
+
+
+def in_flight_per_host(model, now: datetime, host_of_row) -> dict[str, int]:
+    """Checks dispatched and not finished yet, per site: they count against this tick's budget."""
+    counts: dict[str, int] = defaultdict(int)
+    for row in model.objects.filter(active=True, pending_slot__isnull=False, next_check_at__gt=now).only(
+        *({"host"} if model is Product else {"store_url"})
+    ):
+        counts[host_key(host_of_row(row) or "")] += 1
+    return counts
+
+
+def claim_due(model, *, now: datetime, limit: int, host_of_row) -> list[Claim]:
+    """Claim up to `limit` due rows of `model`, at most the per-host budget per host (minus what is
+    still in flight there)."""
+    budget = per_host_budget()
+    claims: list[Claim] = []
+    with transaction.atomic():
+        rows = list(
+            model.objects.filter(active=True, next_check_at__lte=now)
+            .order_by("next_check_at")
+            .select_for_update(skip_locked=True)[: limit * 3]
+        )
+        busy = in_flight_per_host(model, now, host_of_row) if rows else {}
+        per_host: dict[str, int] = defaultdict(int)
+        chosen = []
+        for row in rows:
+            key = host_key(host_of_row(row) or "")
+            if per_host[key] + busy.get(key, 0) >= budget:
+                continue
+            countdown = (per_host[key] + busy.get(key, 0)) * settings.FETCH_HOST_INTERVAL
+            per_host[key] += 1
+            chosen.append((row, countdown))
+            if len(chosen) >= limit:
+                break
+        if not chosen:
+            return []
+        ids = [row.pk for row, _ in chosen]
+        model.objects.filter(pk__in=ids, pending_slot__isnull=True).update(pending_slot=F("next_check_at"))
+        model.objects.filter(pk__in=ids).update(next_check_at=now + lease())
+        slots = dict(model.objects.filter(pk__in=ids).values_list("pk", "pending_slot"))
+        claims = [Claim(row.pk, slots[row.pk], countdown) for row, countdown in chosen]
+    return claims
+
+
+def dispatch(task, model, claims: list[Claim], *, now: datetime) -> int:
+    """Send one task per claim. When the broker is down, the items are made due again for the next tick."""
+    failed = []
+    for claim in claims:
+        try:
+            task.apply_async((claim.pk, claim.slot.isoformat()), countdown=claim.countdown or None)
+        except Exception as exc:  # kombu/redis raise many types; any of them means "not sent"
+            log.warning("could not enqueue %s %s: %s", task.name, claim.pk, exc)
+            failed.append(claim.pk)
+    if failed:
+        model.objects.filter(pk__in=failed).update(next_check_at=now)
+    return len(claims) - len(failed)
+
+
+def tick(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
+    from .tasks import check_product, check_supplier
+
+    now = now or timezone.now()
+    limit = limit or getattr(settings, "TICK_BATCH", 500)
+    products = claim_due(Product, now=now, limit=limit, host_of_row=lambda p: p.host)
+    suppliers = claim_due(Supplier, now=now, limit=limit, host_of_row=lambda s: host_of(s.store_url))
+    return {
+        "products": dispatch(check_product, Product, products, now=now),
+        "suppliers": dispatch(check_supplier, Supplier, suppliers, now=now),
+    }
+
+
+def check_now(item) -> str:
+    """ "Check now" from the dashboard: the same path as the tick, for one item. Returns what happened,
+    in words for the user. With the broker down the item stays due and the next tick picks it up."""
+    from .tasks import check_product, check_supplier
+
+    now = timezone.now()
+    model = type(item)
+    with transaction.atomic():
+        row = model.objects.select_for_update().get(pk=item.pk)
+        if row.pending_slot is not None and row.next_check_at and row.next_check_at > now:
+            return "A check is already on its way."
+        if row.pending_slot is None:
+            row.pending_slot = now
+        row.next_check_at = now + lease()
+        row.save(update_fields=["pending_slot", "next_check_at"])
+        claim = Claim(row.pk, row.pending_slot, 0)
+    task = check_product if model is Product else check_supplier
+    sent = dispatch(task, model, [claim], now=now)
+    return "Checking now." if sent else "The task queue is not reachable: the check will run at the next tick."

@@ -1,0 +1,192 @@
+"""Recording checks: snapshots, latest values, findings, outbox, store metrics and trust — on the real database."""
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal as D
+
+import pytest
+
+from monitoring.checking import claim_start, record_product_check
+from monitoring.models import Finding, FindingEvent, Notification, Review, Snapshot, StoreSnapshot
+from monitoring.observation import Observation, Status, StoreInfo
+from monitoring.observation import Review as ObsReview
+from suppliers import services
+from suppliers.models import Product, Supplier
+
+pytestmark = pytest.mark.django_db
+
+T0 = datetime(2026, 11, 1, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def product(alice):
+    return services.product_create(
+        owner=alice,
+        url="https://shop.example/products/lamp",
+        platform="structured",
+        my_price=D("30.00"),
+        my_currency="USD",
+    )
+
+
+def ok(price="10.00", **kwargs):
+    values = {
+        "price": D(price),
+        "currency": "USD",
+        "in_stock": True,
+        "title": "LED lamp",
+        "rating": D("4.8"),
+        "review_count": 200,
+    }
+    values.update(kwargs)
+    return Observation(**values)
+
+
+def check(product, obs, at):
+    Product.objects.filter(pk=product.pk).update(pending_slot=at, check_started_at=None)
+    return record_product_check(product_id=product.pk, slot=at, obs=obs, now=at)
+
+
+def run(product, observations, start=T0, every=timedelta(hours=6)):
+    results = []
+    for i, obs in enumerate(observations):
+        results.append(check(product, obs, start + i * every))
+    return results
+
+
+def test_first_check_sets_baselines_and_alerts_nothing(product):
+    check(product, ok("10.00", in_stock=False), T0)
+    product.refresh_from_db()
+    assert product.price == D("10.00") and product.title == "LED lamp" and product.last_status == "ok"
+    assert Snapshot.objects.filter(product=product).count() == 1
+    assert not Finding.objects.exists() and not Notification.objects.exists()
+
+
+def test_a_price_rise_opens_one_finding_and_one_notification_then_recovers(product):
+    run(product, [ok("10.00")] * 4)
+    run(product, [ok("11.80"), ok("11.80"), ok("11.90")], start=T0 + timedelta(days=1))
+    finding = Finding.objects.get(kind="price_increase")
+    assert finding.is_open and finding.baseline_value == D("10.00") and finding.current_value == D("11.90")
+    assert "Price up 19.0%" in finding.message
+    assert Notification.objects.filter(finding=finding).count() == 1
+    product.refresh_from_db()
+    assert product.baseline_price == D("10.00")
+    check(product, ok("10.20"), T0 + timedelta(days=2))
+    finding.refresh_from_db()
+    assert not finding.is_open
+    assert list(finding.events.values_list("event", flat=True)) == ["opened", "updated", "resolved"]
+
+
+def test_blocked_checks_never_move_baselines_or_open_deterioration(product):
+    run(product, [ok("10.00")] * 3)
+    blocked = Observation.failed(Status.BLOCKED, "AliExpress answered with its captcha (slider) page.")
+    run(product, [blocked] * 3, start=T0 + timedelta(days=1))
+    product.refresh_from_db()
+    assert product.price == D("10.00") and product.last_status == "blocked" and product.consecutive_failures == 3
+    findings = list(Finding.objects.all())
+    assert [f.kind for f in findings] == ["unverifiable"]
+    assert "captcha" in findings[0].message
+    assert Notification.objects.get().category == Notification.Category.HEALTH
+    assert Snapshot.objects.filter(product=product, status="blocked").count() == 3
+    # back to normal at a higher price: compared with the old baseline, not with the blocked pages
+    check(product, ok("12.00"), T0 + timedelta(days=2))
+    assert set(Finding.objects.filter(resolved_at=None).values_list("kind", flat=True)) == {"price_increase"}
+
+
+def test_the_same_slot_never_gets_a_second_snapshot(product):
+    check(product, ok(), T0)
+    product.refresh_from_db()
+    assert product.pending_slot is None
+    # a redelivered task for the finished slot
+    result = record_product_check(product_id=product.pk, slot=T0, obs=ok("50.00"), now=T0 + timedelta(minutes=5))
+    assert result.skipped
+    Product.objects.filter(pk=product.pk).update(pending_slot=T0)
+    result = record_product_check(product_id=product.pk, slot=T0, obs=ok("50.00"), now=T0 + timedelta(minutes=6))
+    assert result.skipped
+    assert Snapshot.objects.filter(product=product).count() == 1
+
+
+def test_only_one_worker_may_start_a_slot(product):
+    Product.objects.filter(pk=product.pk).update(pending_slot=T0)
+    assert claim_start(Product, product.pk, T0, T0) is True
+    assert claim_start(Product, product.pk, T0, T0 + timedelta(seconds=5)) is False
+    # a worker that died holding the claim: taken over once the hard time limit has passed
+    assert claim_start(Product, product.pk, T0, T0 + timedelta(minutes=10)) is True
+
+
+def test_next_check_moves_by_the_interval_with_jitter(product):
+    check(product, ok(), T0)
+    product.refresh_from_db()
+    assert T0 + timedelta(hours=6) <= product.next_check_at <= T0 + timedelta(hours=6, minutes=15)
+
+
+def test_listing_removed_after_two_not_found(product):
+    run(product, [ok(), ok()])
+    gone = Observation.failed(Status.NOT_FOUND, "The listing is gone.")
+    run(product, [gone, gone], start=T0 + timedelta(days=1))
+    assert list(Finding.objects.values_list("kind", flat=True)) == ["listing_removed"]
+
+
+def test_store_block_creates_the_supplier_and_its_history(product, alice):
+    store = StoreInfo(
+        id="1101366561",
+        name="Car Accessories Zone Store",
+        positive_feedback_pct=D("97.8"),
+        followers=1905,
+        opened_on=date(2019, 12, 9),
+    )
+    run(product, [ok(store=store), ok(store=store)], every=timedelta(hours=1))
+    product.refresh_from_db()
+    supplier = product.supplier
+    assert supplier.owner == alice and supplier.platform_store_id == "1101366561"
+    assert supplier.positive_feedback_pct == D("97.8") and supplier.followers == 1905
+    assert StoreSnapshot.objects.filter(supplier=supplier).count() == 1  # unchanged metrics are not repeated
+    worse = StoreInfo(id="1101366561", name="Car Accessories Zone Store", positive_feedback_pct=D("94.1"))
+    check(product, ok(store=worse), T0 + timedelta(days=1))
+    finding = Finding.objects.get(kind="store_feedback_drop")
+    assert finding.supplier == supplier and finding.product is None
+    assert "97.8% → 94.1%" in finding.message
+    supplier.refresh_from_db()
+    assert supplier.trust_score is not None and supplier.trust_score < 100
+    assert any("Positive feedback 94.1%" in r["reason"] for r in supplier.trust_reasons)
+
+
+def test_reviews_are_stored_once_with_their_complaint_themes(product):
+    reviews = [
+        ObsReview(id="r1", stars=1, text="Nunca llegó, seguimiento falso", translated_text="Never arrived"),
+        ObsReview(id="r2", stars=5, text="Great"),
+    ]
+    run(product, [ok(reviews=reviews), ok(reviews=reviews)])
+    assert Review.objects.filter(product=product).count() == 2
+    assert Review.objects.get(platform_review_id="r1").themes == ["never_arrived"]
+
+
+def test_currency_switch_rebaselines_instead_of_alerting(product):
+    run(product, [ok("10.00")] * 3)
+    run(product, [ok("180.00", currency="MXN")] * 2, start=T0 + timedelta(days=1))
+    assert not Finding.objects.filter(kind__in=["price_increase", "price_collapse"]).exists()
+    product.refresh_from_db()
+    assert "price" in product.baseline_since
+
+
+def test_user_resolving_a_finding_accepts_the_new_price(product):
+    from monitoring.findings import finding_resolve
+
+    run(product, [ok("10.00")] * 3)
+    check(product, ok("12.00"), T0 + timedelta(days=1))
+    finding = Finding.objects.get(kind="price_increase")
+    finding_resolve(finding=finding, now=T0 + timedelta(days=1, hours=1))
+    run(product, [ok("12.00")] * 3, start=T0 + timedelta(days=1, hours=6))
+    assert not Finding.objects.filter(kind="price_increase", resolved_at=None).exists()
+    assert FindingEvent.objects.filter(finding=finding, event="resolved").count() == 1
+
+
+def test_a_supplier_of_another_user_is_never_reused(alice, bob):
+    store = StoreInfo(id="555", name="Shared store", positive_feedback_pct=D("97"))
+    mine = services.product_create(owner=alice, url="https://shop.example/products/a", platform="structured")
+    theirs = services.product_create(owner=bob, url="https://shop.example/products/a", platform="structured")
+    check(mine, ok(store=store), T0)
+    check(theirs, ok(store=store), T0)
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.supplier.owner == alice and theirs.supplier.owner == bob
+    assert Supplier.objects.filter(platform_store_id="555").count() == 2
