@@ -184,7 +184,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 TICK_SECONDS = env.float("TICK_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "tick": {"task": "monitoring.tick", "schedule": TICK_SECONDS, "options": {"expires": TICK_SECONDS}},
+    "thin-snapshots": {"task": "monitoring.thin_snapshots", "schedule": 6 * 3600.0},
 }
+TICK_BATCH = env.int("TICK_BATCH", default=500)  # items claimed per tick at most
+SNAPSHOT_KEEP_ALL_DAYS = env.int("SNAPSHOT_KEEP_ALL_DAYS", default=90)  # then one snapshot a day
 
 # --- Email --------------------------------------------------------------------------------------
 MAIL_DIR = DATA_DIR / "mail"
@@ -293,3 +296,20 @@ ALIEXPRESS_APP_KEY = env.str("ALIEXPRESS_APP_KEY", default="")
 ALIEXPRESS_APP_SECRET = env.str("ALIEXPRESS_APP_SECRET", default="")
 ALIEXPRESS_ACCESS_TOKEN = env.str("ALIEXPRESS_ACCESS_TOKEN", default="")
 ALIEXPRESS_API_URL = env.str("ALIEXPRESS_API_URL", default="https://api-sg.aliexpress.com/sync")
+
+# --- Test-order log (suppliers.test_orders) -------------------------------------------------------
+# Days of buyer protection per platform, counted from the order date; each order can override its own
+# end date. AliExpress documents no single number: an order is protected until its "order completion"
+# time, shown as a countdown on the order page, which follows the seller's guaranteed delivery time
+# (60 days for most destinations, longer for a few) counted from shipment, and a dispute can still be
+# opened within 15 days after confirming receipt. 60 days from the order date is never later than that
+# deadline, so a reminder comes early rather than too late. Shopify stores and other shops have no
+# platform protection: 30 days is a typical store return window (the payment provider's own window,
+# e.g. a card chargeback, is usually longer). Override with BUYER_PROTECTION_DAYS_<PLATFORM>.
+BUYER_PROTECTION_DAYS = {
+    "aliexpress": env.int("BUYER_PROTECTION_DAYS_ALIEXPRESS", default=60),
+    "shopify": env.int("BUYER_PROTECTION_DAYS_SHOPIFY", default=30),
+    "structured": env.int("BUYER_PROTECTION_DAYS_STRUCTURED", default=30),
+}
+# Largest accepted test-order photo, in bytes.
+TEST_ORDER_PHOTO_MAX_BYTES = env.int("TEST_ORDER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
