@@ -140,8 +140,8 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Must exceed the hard time limit plus the longest retry countdown, or Redis hands a task
-        # still being worked on to a second worker.
-        "visibility_timeout": 900,
+        # still being worked on to a second worker (tests/test_celery_config.py checks it).
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800),
         "socket_connect_timeout": 2,
         "socket_timeout": 10,
     }
@@ -164,9 +164,10 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = 120
-CELERY_TASK_TIME_LIMIT = 150
-CELERY_TASK_MAX_RETRY_COUNTDOWN = 600  # the longest countdown any of our tasks retries with
+# A check makes up to ~4 requests of at most FETCH_TOTAL_TIMEOUT each, plus politeness waits.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+CELERY_TASK_MAX_RETRY_COUNTDOWN = 300  # the longest countdown any of our tasks retries with (retry_backoff_max)
 CELERY_TIMEZONE = "UTC"
 CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

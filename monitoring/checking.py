@@ -58,7 +58,8 @@ def claim_start(model, pk: int, slot: datetime, now: datetime) -> bool:
     claimed = (
         model.objects.filter(pk=pk, pending_slot=slot)
         .filter(Q(check_started_at__isnull=True) | Q(check_started_at__lt=stale))
-        .update(check_started_at=now, next_check_at=now + timedelta(seconds=hard_time_limit() + 60))
+        # If this worker dies mid-check, a later tick re-dispatches the slot once this lease runs out.
+        .update(check_started_at=now, next_check_at=now + timedelta(seconds=2 * hard_time_limit()))
     )
     return claimed == 1
 

@@ -91,8 +91,8 @@ class WorkerProcess:
             DATABASE_URL=_database_url(db),
             FETCH_ALLOWED_HOSTS=",".join(settings.FETCH_ALLOWED_HOSTS),
             PYTHONUNBUFFERED="1",
-            **(extra_env or {}),
         )
+        env.update(extra_env or {})
         self.log = Path(settings.DATA_DIR) / f"{name}.log"
         self._log_file = open(self.log, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(

@@ -1,0 +1,237 @@
+"""AliExpress Open Platform: `aliexpress.ds.product.get`, the only source of the detailed seller ratings.
+
+Requests go to the sync gateway (settings.ALIEXPRESS_API_URL, https://api-sg.aliexpress.com/sync) as a
+form POST of system parameters (app_key, method, timestamp in ms, sign_method=sha256, access_token) plus
+the business parameters, signed as the platform documents ("Signature algorithm", and the official IOP
+SDK's `sign()`):
+  1. sort every parameter except `sign` by name (ASCII order);
+  2. concatenate name and value of each: "app_keyXaccess_tokenY...";
+  3. for a REST API path ("/auth/token/create") put the path in front; the /sync gateway's dotted method
+     names ("aliexpress.ds.product.get") are not prefixed;
+  4. HMAC-SHA256 with the app secret, upper-case hex.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..observation import Observation, Status, StoreInfo
+from .base import FetchContext, ParseError
+from .locale import parse_count
+
+PLATFORM = "aliexpress"
+METHOD = "aliexpress.ds.product.get"
+DEFAULT_API_URL = "https://api-sg.aliexpress.com/sync"
+STORE_URL = "https://www.aliexpress.com/store/{}"
+_NOT_FOUND = re.compile(r"not ?exist|not ?found|offline|removed|no longer", re.IGNORECASE)
+
+
+def sign(secret: str, parameters: dict, api: str = "") -> str:
+    """The Open Platform signature of `parameters` (all but `sign`); `api` is prefixed only for REST paths."""
+    body = "".join(f"{key}{parameters[key]}" for key in sorted(parameters) if key != "sign")
+    if "/" in api:
+        body = api + body
+    return hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest().upper()
+
+
+@dataclass
+class OpenPlatformClient:
+    app_key: str
+    app_secret: str
+    access_token: str = ""
+    url: str = DEFAULT_API_URL
+    clock: object = field(default=time.time, repr=False)
+
+    @classmethod
+    def from_settings(cls) -> OpenPlatformClient | None:
+        """The client configured in settings, or None when no app key is configured."""
+        from django.conf import settings
+
+        if not settings.ALIEXPRESS_APP_KEY or not settings.ALIEXPRESS_APP_SECRET:
+            return None
+        return cls(
+            app_key=settings.ALIEXPRESS_APP_KEY,
+            app_secret=settings.ALIEXPRESS_APP_SECRET,
+            access_token=settings.ALIEXPRESS_ACCESS_TOKEN,
+            url=settings.ALIEXPRESS_API_URL or DEFAULT_API_URL,
+        )
+
+    def signed_params(self, method: str, business: dict) -> dict[str, str]:
+        params = {
+            "app_key": self.app_key,
+            "method": method,
+            "timestamp": str(int(self.clock() * 1000)),
+            "sign_method": "sha256",
+            "format": "json",
+            **{key: str(value) for key, value in business.items() if value not in (None, "")},
+        }
+        if self.access_token:
+            params["access_token"] = self.access_token
+        params["sign"] = sign(self.app_secret, params, method)
+        return params
+
+    def product_params(self, product_id: str, ctx: FetchContext) -> dict[str, str]:
+        return self.signed_params(
+            METHOD,
+            {
+                "product_id": product_id,
+                "ship_to_country": ctx.ship_to,
+                "target_currency": ctx.currency,
+                "target_language": ctx.language.replace("-", "_").split("_")[0].lower() or "en",
+            },
+        )
+
+    def observe_product(self, product_id: str, fetcher, ctx: FetchContext, url: str = "") -> Observation:
+        """Call aliexpress.ds.product.get through the fetcher and read the answer into an Observation."""
+        from ..fetch import FetchError
+
+        url = url or f"https://www.aliexpress.com/item/{product_id}.html"
+        try:
+            page = fetcher.post(self.url, data=self.product_params(product_id, ctx))
+        except FetchError as exc:
+            return Observation.failed(exc.status, exc.message, url=url, platform=PLATFORM)
+        if page.blocked_reason:
+            return Observation.failed(Status.BLOCKED, page.blocked_reason, url=url, platform=PLATFORM)
+        try:
+            obs = parse_ds_product(page.text)
+        except ParseError as exc:
+            status = Status.ERROR if page.status_code >= 400 else Status.UNPARSEABLE
+            message = f"The Open Platform answered HTTP {page.status_code}: {exc}"
+            return Observation.failed(status, message, url=url, platform=PLATFORM)
+        obs.url = url
+        return obs
+
+
+# --- the answer --------------------------------------------------------------------------------------
+
+
+def parse_ds_product(text: str) -> Observation:
+    """Read an `aliexpress.ds.product.get` answer (or its error answer) into an Observation."""
+    try:
+        document = json.loads(text)
+    except ValueError:
+        raise ParseError("The Open Platform answer is not JSON.") from None
+    return parse_ds_product_document(document)
+
+
+def parse_ds_product_document(document) -> Observation:
+    if not isinstance(document, dict):
+        raise ParseError("The Open Platform answer is not a JSON object.")
+    error = _error_of(document)
+    if error is not None:
+        code, message = error
+        status = Status.NOT_FOUND if _NOT_FOUND.search(message) else Status.ERROR
+        return Observation.failed(status, f"AliExpress Open Platform: {code}: {message}".strip(), platform=PLATFORM)
+    response = document.get("aliexpress_ds_product_get_response")
+    result = response.get("result") if isinstance(response, dict) else None
+    if not isinstance(result, dict):
+        raise ParseError("No aliexpress_ds_product_get_response.result in the Open Platform answer.")
+    return _observation(result)
+
+
+def _error_of(document: dict) -> tuple[str, str] | None:
+    """(code, message) of an error answer: {"error_response": {code, msg}}, the IOP {"code", "message"}
+    envelope, or a product answer whose rsp_code is not 200."""
+    error = document.get("error_response")
+    if isinstance(error, dict):
+        return str(error.get("code") or error.get("sub_code") or ""), str(
+            error.get("sub_msg") or error.get("msg") or error.get("message") or "unknown error"
+        )
+    if str(document.get("code", "0")) not in ("0", "") and document.get("message"):
+        return str(document["code"]), str(document["message"])
+    response = document.get("aliexpress_ds_product_get_response")
+    if (
+        isinstance(response, dict)
+        and response.get("rsp_code") not in (None, 200, "200")
+        and not isinstance(response.get("result"), dict)
+    ):
+        return str(response.get("rsp_code")), str(response.get("rsp_msg") or "no result")
+    return None
+
+
+def _observation(result: dict) -> Observation:
+    base = _dict(result.get("ae_item_base_info_dto"))
+    skus = _list(_dict(result.get("ae_item_sku_info_dtos")).get("ae_item_sku_info_d_t_o"))
+    product_id = str(base.get("product_id") or "")
+    obs = Observation(platform=PLATFORM, product_id=product_id)
+    if product_id:
+        obs.url = f"https://www.aliexpress.com/item/{product_id}.html"
+    status = str(base.get("product_status_type") or "")
+    if status and status != "onSelling":
+        obs.status = Status.NOT_FOUND
+        obs.message = f"AliExpress Open Platform: the product is {status}, not on sale."
+        return obs
+    obs.title = str(base.get("subject") or "")
+    review_count = parse_count(base.get("evaluation_count")) if base.get("evaluation_count") is not None else None
+    obs.review_count = review_count
+    obs.rating = _decimal(base.get("avg_evaluation_rating")) if review_count != 0 else None
+    obs.orders_count = parse_count(base.get("sales_count")) if base.get("sales_count") not in (None, "") else None
+    _apply_skus(obs, skus, str(base.get("currency_code") or ""))
+    obs.store = _store(_dict(result.get("ae_store_info")))
+    logistics = _dict(result.get("logistics_info_dto"))
+    if logistics.get("delivery_time") not in (None, ""):
+        obs.ships_to_buyer = True
+    return obs
+
+
+def _apply_skus(obs: Observation, skus: list, base_currency: str) -> None:
+    current, original, stocks, currencies = [], [], [], []
+    for sku in skus:
+        if not isinstance(sku, dict):
+            continue
+        listed = _decimal(sku.get("sku_price"))
+        sale = _decimal(sku.get("offer_sale_price"))
+        if sale is not None or listed is not None:
+            current.append(sale if sale is not None else listed)
+        if listed is not None and sale is not None:
+            original.append(listed)
+        if sku.get("sku_available_stock") not in (None, ""):
+            stocks.append(int(sku["sku_available_stock"]))
+        if sku.get("currency_code"):
+            currencies.append(str(sku["currency_code"]).upper())
+    if current:
+        obs.price = min(current)
+        obs.price_max = max(current) if max(current) != min(current) else None
+        obs.original_price = min(original) if original else None
+        obs.currency = currencies[0] if currencies else base_currency.upper()
+    if stocks:
+        obs.stock_quantity = sum(stocks)
+        obs.in_stock = obs.stock_quantity > 0
+
+
+def _store(info: dict) -> StoreInfo | None:
+    store_id = str(info.get("store_id") or "")
+    name = str(info.get("store_name") or "")
+    if not store_id and not name:
+        return None
+    return StoreInfo(
+        id=store_id,
+        name=name,
+        url=STORE_URL.format(store_id) if store_id else "",
+        rating_described=_decimal(info.get("item_as_described_rating")),
+        rating_communication=_decimal(info.get("communication_rating")),
+        rating_shipping=_decimal(info.get("shipping_speed_rating")),
+    )
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return Decimal(str(value))
+    except ArithmeticError:
+        return None
+
+
+def _dict(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value) -> list:
+    return value if isinstance(value, list) else []
