@@ -34,6 +34,7 @@ class UserSettings(models.Model):
     )
     # Threshold overrides by setting name (see monitoring.thresholds for names and defaults).
     thresholds = models.JSONField(default=dict, blank=True)
+    last_digest_on = models.DateField(null=True, blank=True, editable=False)  # local date of the last digest
 
     class Meta:
         verbose_name_plural = "user settings"

@@ -186,6 +186,8 @@ TICK_SECONDS = env.float("TICK_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "tick": {"task": "monitoring.tick", "schedule": TICK_SECONDS, "options": {"expires": TICK_SECONDS}},
     "thin-snapshots": {"task": "monitoring.thin_snapshots", "schedule": 6 * 3600.0},
+    "deliver-emails": {"task": "monitoring.deliver_emails", "schedule": TICK_SECONDS, "options": {"expires": TICK_SECONDS}},
+    "reminders": {"task": "monitoring.reminders", "schedule": 3600.0},
 }
 TICK_BATCH = env.int("TICK_BATCH", default=500)  # items claimed per tick at most
 SNAPSHOT_KEEP_ALL_DAYS = env.int("SNAPSHOT_KEEP_ALL_DAYS", default=90)  # then one snapshot a day
@@ -200,6 +202,10 @@ else:
     # No server configured: every message is kept as a file under DATA_DIR/mail, readable locally.
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(MAIL_DIR)
+# Failed sends are retried with exponential backoff: BASE, 2×BASE, ... capped at MAX, at most ATTEMPTS times.
+EMAIL_RETRY_BASE_SECONDS = env.float("EMAIL_RETRY_BASE_SECONDS", default=30)
+EMAIL_RETRY_MAX_SECONDS = env.float("EMAIL_RETRY_MAX_SECONDS", default=1800)
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=12)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Dropwatch <alerts@dropwatch.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -276,7 +282,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }
 
 # --- Dropwatch ----------------------------------------------------------------------------------

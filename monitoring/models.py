@@ -233,13 +233,68 @@ class Notification(models.Model):
     body = models.TextField(blank=True)  # plain-text detail: the numbers, since when
     link = models.CharField(max_length=300, blank=True)  # path in the dashboard
     created_at = models.DateTimeField()
+    # The email that carries it (set by a conditional UPDATE when the email is built: exactly one).
+    email = models.ForeignKey("Email", on_delete=models.SET_NULL, null=True, blank=True, related_name="items")
+    # Not emailed, and why ("below your minimum severity", "email is off"); still shown in the app.
+    skipped = models.CharField(max_length=100, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "dedup_key"], name="notification_once")]
-        indexes = [models.Index(fields=["owner", "created_at"])]
+        indexes = [
+            models.Index(fields=["owner", "created_at"]),
+            # Serves the email builder: notifications not yet in an email.
+            models.Index(
+                fields=["owner"], condition=Q(email__isnull=True, skipped=""), name="notification_pending_idx"
+            ),
+        ]
 
     def __str__(self):
         return self.subject
+
+
+class Email(models.Model):
+    """One email to one user, carrying a batch of notifications. Sent by a worker that claims it with a
+    conditional UPDATE (no two workers send the same email); its Message-ID never changes, so a re-send
+    after a crash is recognisable as the same message."""
+
+    class Kind(models.TextChoices):
+        ALERT = "alert", "Deterioration alert"
+        DIGEST = "digest", "Daily digest"
+        HEALTH = "health", "Can't-verify notice"
+        REMINDER = "reminder", "Reminder"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    to = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)  # a sender's lease
+    last_error = models.CharField(max_length=500, blank=True)
+    permanent_failure = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # Serves the sender: what is due to (re)try now.
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status__in=["pending", "sending"]), name="email_due_idx"
+            ),
+            models.Index(fields=["owner", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.to} ({self.status})"
 
 
 class WorkerHeartbeat(models.Model):

@@ -57,3 +57,18 @@ def thin_snapshots() -> int:
     from .history import thin_snapshots as thin
 
     return thin(now=timezone.now())
+
+
+@shared_task(name="monitoring.deliver_emails", **DB_RETRY)
+def deliver_emails() -> dict:
+    """Build the emails that are due from the outbox and send what is pending (one minute cadence)."""
+    from .alerts import deliver
+
+    return deliver(now=timezone.now())
+
+
+@shared_task(name="monitoring.reminders", **DB_RETRY)
+def reminders() -> int:
+    from .reminders import generate_reminders
+
+    return generate_reminders(now=timezone.now())

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("settings/", views.settings_view, name="settings"),
+    path("emails/", views.email_log, name="email_log"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+]

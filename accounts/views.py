@@ -1,0 +1,58 @@
+"""The user's own pages: settings, what was emailed, and the unsubscribe link from emails."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+
+from monitoring.alerts import user_id_from_unsubscribe_token
+from monitoring.models import Email, Notification
+
+from .forms import NotificationSettingsForm, ThresholdsForm
+from .models import NotifyMode, UserSettings, settings_for
+
+
+@login_required
+def settings_view(request):
+    prefs = settings_for(request.user)
+    form = NotificationSettingsForm(
+        request.POST or None, instance=prefs, prefix="n", initial={"email": request.user.email}
+    )
+    thresholds = ThresholdsForm(request.POST or None, overrides=prefs.thresholds, prefix="t")
+    if request.method == "POST" and form.is_valid() and thresholds.is_valid():
+        form.save()
+        prefs.thresholds = thresholds.overrides()
+        prefs.save(update_fields=["thresholds"])
+        if form.cleaned_data["email"] != request.user.email:
+            request.user.email = form.cleaned_data["email"]
+            request.user.save(update_fields=["email"])
+        messages.success(request, "Settings saved.")
+        return redirect("settings")
+    return render(request, "accounts/settings.html", {"form": form, "thresholds": thresholds})
+
+
+@login_required
+def email_log(request):
+    emails = Email.objects.filter(owner=request.user).prefetch_related("items")
+    page = Paginator(emails, 25).get_page(request.GET.get("page"))
+    waiting = Notification.objects.filter(owner=request.user, email__isnull=True, skipped="").count()
+    skipped = Notification.objects.filter(owner=request.user).exclude(skipped="").order_by("-created_at")[:20]
+    return render(
+        request,
+        "accounts/email_log.html",
+        {"page_obj": page, "emails": page.object_list, "waiting": waiting, "skipped": skipped},
+    )
+
+
+def unsubscribe(request, token):
+    """From an email's link: no sign-in needed, but the signed token names the one account it stops."""
+    user_id = user_id_from_unsubscribe_token(token)
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    if user is None:
+        raise Http404("This unsubscribe link is not valid.")
+    if request.method == "POST":
+        UserSettings.objects.update_or_create(user=user, defaults={"notify_mode": NotifyMode.OFF})
+        return render(request, "accounts/unsubscribed.html", {"done": True})
+    return render(request, "accounts/unsubscribed.html", {"done": False, "token": token})
