@@ -22,9 +22,9 @@ class _Handler:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.server.reject:
-            return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
         if address in self.server.defer:
-            return "450 4.2.0 <%s>: Mailbox busy, try later" % address
+            return f"450 4.2.0 <{address}>: Mailbox busy, try later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
