@@ -186,7 +186,11 @@ TICK_SECONDS = env.float("TICK_SECONDS", default=60.0)
 CELERY_BEAT_SCHEDULE = {
     "tick": {"task": "monitoring.tick", "schedule": TICK_SECONDS, "options": {"expires": TICK_SECONDS}},
     "thin-snapshots": {"task": "monitoring.thin_snapshots", "schedule": 6 * 3600.0},
-    "deliver-emails": {"task": "monitoring.deliver_emails", "schedule": TICK_SECONDS, "options": {"expires": TICK_SECONDS}},
+    "deliver-emails": {
+        "task": "monitoring.deliver_emails",
+        "schedule": TICK_SECONDS,
+        "options": {"expires": TICK_SECONDS},
+    },
     "reminders": {"task": "monitoring.reminders", "schedule": 3600.0},
 }
 TICK_BATCH = env.int("TICK_BATCH", default=500)  # items claimed per tick at most

@@ -10,6 +10,7 @@ from django.views import generic
 from . import services
 from .forms import ProductForm, SupplierForm
 from .models import Product, Supplier
+from .test_order_panels import panel_context, reminders_context
 
 
 class OwnedMixin(LoginRequiredMixin):
@@ -33,6 +34,7 @@ class SupplierDetail(OwnedMixin, generic.DetailView):
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
         ctx["products"] = self.object.products.all()
+        ctx.update(panel_context(self.request, supplier=self.object))
         return ctx
 
 
@@ -82,6 +84,11 @@ class ProductDetail(OwnedMixin, generic.DetailView):
 
     def get_queryset(self):
         return super().get_queryset().select_related("supplier")
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(panel_context(self.request, supplier=self.object.supplier, product=self.object))
+        return ctx
 
 
 class ProductFormMixin:
@@ -135,4 +142,5 @@ class Dashboard(LoginRequiredMixin, generic.TemplateView):
         user = self.request.user
         ctx["suppliers"] = Supplier.objects.filter(owner=user).annotate(product_count=Count("products"))[:50]
         ctx["products"] = Product.objects.filter(owner=user).select_related("supplier")[:50]
+        ctx.update(reminders_context(user))
         return ctx

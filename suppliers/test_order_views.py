@@ -1,0 +1,456 @@
+"""Pages of the test-order log. Thin: every query is scoped to the signed-in user (anyone else's id is a 404,
+in full pages, htmx fragments, photo URLs and the CSV export alike); writes go through suppliers.test_orders.
+
+htmx, the Django way: one view serves the page and, when `request.htmx`, a partial of it. Each order is one
+`<tbody id="test-order-N">` (the `order-row` partial of test_order_list.html), so the inline steps (mark
+shipped, mark delivered, record the check, dispute...) answer an htmx request with that order's tbody, and a
+plain request with a redirect. Forms keep their action and links their href: everything works without JS.
+"""
+
+from copy import copy
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views import generic
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
+
+from . import test_orders
+from .models import PHOTO_EXTENSIONS, Product, Supplier, TestOrder, TestOrderPhoto
+from .test_order_forms import (
+    TestOrderCheckForm,
+    TestOrderDeliverForm,
+    TestOrderForm,
+    TestOrderPhotoForm,
+    TestOrderShipForm,
+    TestOrderStatusForm,
+)
+from .test_order_panels import PANEL_TEMPLATE, order_initial, panel_context, reminders_context
+from .views import OwnedMixin
+
+LIST_TEMPLATE = "test_orders/test_order_list.html"
+ROW = LIST_TEMPLATE + "#order-row"
+
+
+def _wants_fragment(request) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _owned_id(request, model, param: str):
+    """The object named by a query parameter among the user's own, a 404 for anyone else's (or garbage)."""
+    raw = request.GET.get(param, "")
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit()):
+        raise Http404
+    return get_object_or_404(model, pk=int(raw), owner=request.user)
+
+
+def _add_service_error(form, exc: Exception) -> None:
+    """Show a service's refusal on the form: ValidationError field by field where the form has the field."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    elif isinstance(exc, ValidationError):
+        form.add_error(None, exc)
+    else:
+        form.add_error(None, str(exc))
+
+
+# --- List, detail, export ------------------------------------------------------------------------
+
+
+class TestOrderList(LoginRequiredMixin, generic.ListView):
+    __test__ = False
+    template_name = LIST_TEMPLATE
+    context_object_name = "orders"
+    paginate_by = 50
+
+    def get(self, request, *args, **kwargs):
+        show = request.GET.get("show", "all")
+        self.show = show if show in test_orders.LIST_FILTERS else "all"
+        self.supplier = _owned_id(request, Supplier, "supplier")
+        response = super().get(request, *args, **kwargs)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+
+    def get_queryset(self):
+        if self.show == "due":
+            return TestOrder.objects.none()
+        return test_orders.test_order_list(owner=self.request.user, show=self.show, supplier=self.supplier)
+
+    def get_template_names(self):
+        return [LIST_TEMPLATE + "#results"] if _wants_fragment(self.request) else [LIST_TEMPLATE]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(show=self.show, filters=test_orders.LIST_FILTERS, filter_supplier=self.supplier)
+        if self.show == "due":
+            due = test_orders.suppliers_due_for_test_order(owner=self.request.user)
+            if self.supplier is not None:
+                due = [d for d in due if d.supplier.pk == self.supplier.pk]
+            ctx["due_suppliers"] = due
+        if not _wants_fragment(self.request):
+            ctx.update(reminders_context(self.request.user, include_due=False))
+        return ctx
+
+
+class TestOrderDetail(OwnedMixin, generic.DetailView):
+    """The order's page; asked by htmx (the "cancel" of an inline form), its row."""
+
+    __test__ = False
+    model = TestOrder
+    context_object_name = "order"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("supplier", "product")
+
+    def get_template_names(self):
+        return [ROW] if _wants_fragment(self.request) else ["test_orders/test_order_detail.html"]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.setdefault("photo_form", TestOrderPhotoForm())
+        ctx["photos"] = self.object.photos.all()
+        ctx["status_actions"] = TestOrderStatusForm.base_fields["status"].choices
+        return ctx
+
+
+@login_required
+@require_GET
+def test_order_export(request):
+    """CSV of the user's test orders (the list's filters apply), every cell spreadsheet-safe."""
+    show = request.GET.get("show", "all")
+    show = show if show in ("all", "open", "failed") else "all"
+    supplier = _owned_id(request, Supplier, "supplier")
+    orders = test_orders.test_order_list(owner=request.user, show=show, supplier=supplier)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="test-orders-{timezone.localdate():%Y-%m-%d}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response.write("\ufeff")  # a BOM, so spreadsheets read the file as UTF-8
+    response.write(test_orders.test_order_csv(orders=orders.iterator()))
+    return response
+
+
+# --- Create and edit ----------------------------------------------------------------------------
+
+
+class TestOrderCreate(LoginRequiredMixin, generic.CreateView):
+    """The full "log a test order" page (prefilled by ?supplier=ID&product=ID), and the inline form of
+    the "Test orders" section: an htmx post with ?supplier= answers with that section re-rendered."""
+
+    __test__ = False
+    model = TestOrder
+    form_class = TestOrderForm
+    template_name = "test_orders/test_order_form.html"
+
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        self.product = _owned_id(request, Product, "product")
+        self.supplier = _owned_id(request, Supplier, "supplier")
+        if self.supplier is None and self.product is not None:
+            self.supplier = self.product.supplier
+        self.panel = _wants_fragment(request) and self.supplier is not None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return order_initial(self.supplier, self.product)
+
+    def get_form_kwargs(self):
+        kwargs = {**super().get_form_kwargs(), "owner": self.request.user}
+        if self.panel:
+            kwargs["products_of"] = self.supplier
+        return kwargs
+
+    def _panel(self, **ctx):
+        return render(
+            self.request,
+            PANEL_TEMPLATE,
+            panel_context(self.request, supplier=self.supplier, product=self.product, **ctx),
+        )
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            order = test_orders.test_order_create(
+                owner=self.request.user,
+                supplier=data["supplier"],
+                product=data["product"],
+                ordered_on=data["ordered_on"],
+                order_number=data["order_number"],
+                amount_paid=data["amount_paid"],
+                currency=data["currency"],
+                shipping_method=data["shipping_method"],
+                tracking_number=data["tracking_number"],
+                promised_from=data["promised_from"],
+                promised_to=data["promised_to"],
+                protection_ends_on=data["protection_ends_on"],
+                notes=data["notes"],
+            )
+        except ValidationError as exc:
+            _add_service_error(form, exc)
+            return self.form_invalid(form)
+        if self.panel:
+            return self._panel(logged=order)
+        messages.success(self.request, "Test order logged.")
+        if _wants_fragment(self.request):
+            return HttpResponseClientRedirect(order.get_absolute_url())
+        return redirect(order)
+
+    def form_invalid(self, form):
+        if self.panel:
+            return self._panel(form=form)
+        return super().form_invalid(form)
+
+
+class TestOrderUpdate(OwnedMixin, generic.UpdateView):
+    __test__ = False
+    model = TestOrder
+    form_class = TestOrderForm
+    template_name = "test_orders/test_order_form.html"
+    context_object_name = "order"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("supplier", "product")
+
+    def get_form_kwargs(self):
+        kwargs = {**super().get_form_kwargs(), "owner": self.request.user}
+        kwargs["instance"] = copy(self.object)
+        return kwargs
+
+    def form_valid(self, form):
+        changes = {name: form.cleaned_data[name] for name in test_orders.EDITABLE_FIELDS if name in form.cleaned_data}
+        try:
+            order = test_orders.test_order_update(order=self.object, **changes)
+        except ValidationError as exc:
+            _add_service_error(form, exc)
+            return self.form_invalid(form)
+        messages.success(self.request, "Test order saved.")
+        return redirect(order)
+
+
+class TestOrderDelete(OwnedMixin, generic.DeleteView):
+    __test__ = False
+    model = TestOrder
+    context_object_name = "order"
+    template_name = "test_orders/test_order_confirm_delete.html"
+
+    def form_valid(self, form):
+        test_orders.test_order_delete(order=self.object)
+        messages.success(self.request, "Test order deleted.")
+        return redirect("test_order_list")
+
+
+# --- Inline steps ---------------------------------------------------------------------------------
+
+
+class OrderStepView(OwnedMixin, generic.UpdateView):
+    """One step on an order. GET: the form (a page, or with htmx the order's row holding the form inline).
+    POST: the service; then a redirect to the order, or with htmx the updated row. A refused step shows
+    its form again with the reason."""
+
+    model = TestOrder
+    context_object_name = "order"
+    template_name = "test_orders/test_order_step.html"
+    title = ""
+    step_url = ""
+    submit_label = "Save"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("supplier", "product")
+
+    def get_form_kwargs(self):
+        # The form works on a copy: the page and the row keep showing the order as it is saved. Its ids are
+        # per order, so inline forms never clash with each other or with the page's own form.
+        return {**super().get_form_kwargs(), "instance": copy(self.object), "auto_id": f"id_{self.object.pk}_%s"}
+
+    def get_template_names(self):
+        return [ROW] if _wants_fragment(self.request) else [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        ctx.update(
+            inline_form=ctx["form"],
+            inline_title=self.title,
+            inline_url=reverse(self.step_url, args=[self.object.pk]),
+            inline_submit=self.submit_label,
+        )
+        return ctx
+
+    def perform(self, form) -> TestOrder:  # pragma: no cover - every step defines it
+        raise NotImplementedError
+
+    def form_valid(self, form):
+        try:
+            order = self.perform(form)
+        except (ValidationError, test_orders.TestOrderStateError) as exc:
+            _add_service_error(form, exc)
+            return self.form_invalid(form)
+        if _wants_fragment(self.request):
+            return render(self.request, ROW, {"order": order})
+        messages.success(self.request, f"{self.title}: saved.")
+        return redirect(order)
+
+
+class TestOrderShip(OrderStepView):
+    __test__ = False
+    form_class = TestOrderShipForm
+    title = "Mark shipped"
+    step_url = "test_order_ship"
+    submit_label = "Mark shipped"
+
+    def perform(self, form):
+        return test_orders.test_order_mark_shipped(
+            order=self.object,
+            shipped_on=form.cleaned_data["shipped_on"],
+            tracking_number=form.cleaned_data["tracking_number"],
+        )
+
+
+class TestOrderDeliver(OrderStepView):
+    __test__ = False
+    form_class = TestOrderDeliverForm
+    title = "Mark delivered"
+    step_url = "test_order_deliver"
+    submit_label = "It has arrived"
+
+    def perform(self, form):
+        return test_orders.test_order_mark_delivered(order=self.object, delivered_on=form.cleaned_data["delivered_on"])
+
+
+class TestOrderCheck(OrderStepView):
+    __test__ = False
+    form_class = TestOrderCheckForm
+    title = "Quality check on arrival"
+    step_url = "test_order_check"
+    submit_label = "Save the check"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "inline_multipart": True}
+
+    def perform(self, form):
+        data = form.cleaned_data
+        return test_orders.test_order_record_check(
+            order=self.object,
+            as_described=data["as_described"],
+            genuine=data["genuine"],
+            works=data["works"],
+            dimensions_as_listed=data["dimensions_as_listed"],
+            packaging=data["packaging"],
+            tracking_was_real=data["tracking_was_real"],
+            extra_fees_asked=data["extra_fees_asked"],
+            off_platform_payment_asked=data["off_platform_payment_asked"],
+            communication=data["communication"],
+            overall_score=data["overall_score"],
+            check_notes=data["check_notes"],
+            outcome=data["outcome"],
+            photos=data["photos"],
+        )
+
+
+class TestOrderStatus(OwnedMixin, generic.detail.SingleObjectMixin, generic.View):
+    """Dispute opened, refunded, lost: a POST from a button."""
+
+    __test__ = False
+    model = TestOrder
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        order = self.get_object()
+        form = TestOrderStatusForm(request.POST)
+        error = ""
+        if form.is_valid():
+            step = {
+                "disputed": test_orders.test_order_open_dispute,
+                "refunded": test_orders.test_order_mark_refunded,
+                "lost": test_orders.test_order_mark_lost,
+            }[form.cleaned_data["status"]]
+            try:
+                order = step(order=order)
+            except (ValidationError, test_orders.TestOrderStateError) as exc:
+                error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        else:
+            error = "Choose what happened to the order."
+        if _wants_fragment(request):
+            return render(request, ROW, {"order": order, "row_error": error})
+        if error:
+            messages.error(request, error)
+        else:
+            messages.success(request, f"Marked {order.get_status_display().lower()}.")
+        return redirect(order)
+
+
+# --- Photos ---------------------------------------------------------------------------------------
+
+
+class TestOrderPhotoAdd(OwnedMixin, generic.detail.SingleObjectMixin, generic.View):
+    __test__ = False
+    model = TestOrder
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        order = self.object = self.get_object()
+        form = TestOrderPhotoForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                test_orders.test_order_photos_add(order=order, photos=form.cleaned_data["photos"])
+            except ValidationError as exc:
+                form.add_error("photos", exc)
+        if form.is_valid():
+            if _wants_fragment(request):
+                form = TestOrderPhotoForm()
+            else:
+                messages.success(request, "Photos added.")
+                return redirect(order)
+        template = "test_orders/test_order_detail.html"
+        ctx = {
+            "order": order,
+            "object": order,
+            "photos": order.photos.all(),
+            "photo_form": form,
+            "status_actions": TestOrderStatusForm.base_fields["status"].choices,
+        }
+        return render(request, template + "#photos" if _wants_fragment(request) else template, ctx)
+
+
+@login_required
+@require_GET
+def test_order_photo(request, order_pk: int, pk: int):
+    """A photo, to its owner only. Served with the type it was validated as, never sniffed, never active."""
+    photo = get_object_or_404(TestOrderPhoto, pk=pk, order_id=order_pk, order__owner=request.user)
+    try:
+        handle = photo.image.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    ext = PHOTO_EXTENSIONS.get(photo.content_type, "bin")
+    response = FileResponse(handle, content_type=photo.content_type, filename=f"test-order-{order_pk}-{pk}.{ext}")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+class TestOrderPhotoDelete(LoginRequiredMixin, generic.View):
+    __test__ = False
+    http_method_names = ["post"]
+
+    def post(self, request, order_pk: int, pk: int):
+        photo = get_object_or_404(
+            TestOrderPhoto.objects.select_related("order"), pk=pk, order_id=order_pk, order__owner=request.user
+        )
+        order = photo.order
+        test_orders.test_order_photo_delete(photo=photo)
+        if _wants_fragment(request):
+            ctx = {"order": order, "photos": order.photos.all(), "photo_form": TestOrderPhotoForm()}
+            return render(request, "test_orders/test_order_detail.html#photos", ctx)
+        messages.success(request, "Photo deleted.")
+        return redirect(order)
