@@ -1,53 +1,165 @@
-"""Findings pages and actions. Thin: scoped to the signed-in user, writes through monitoring.findings."""
+"""The overview, findings and "check now". Thin: reads through monitoring.selectors, writes through
+monitoring.findings / monitoring.scheduling, every lookup scoped to the signed-in user."""
 
 from datetime import date, datetime, time
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from suppliers.models import Product, Supplier
+from suppliers.test_order_panels import reminders_context
 
 from . import findings as services
-from .models import Finding
+from . import scheduling, selectors
+from .models import HEALTH_KINDS, Finding
+
+
+def _partial(request, template: str, name: str) -> str:
+    return f"{template}#{name}" if request.htmx else template
+
+
+@login_required
+def overview(request):
+    ctx = selectors.overview(request.user, timezone.now())
+    ctx.update(reminders_context(request.user))
+    return render(request, _partial(request, "dashboard.html", "attention"), ctx)
+
+
+FINDING_FILTERS = {
+    "open": "Open",
+    "acknowledged": "Acknowledged",
+    "snoozed": "Snoozed",
+    "resolved": "Resolved",
+    "health": "Can't verify",
+}
 
 
 @login_required
 def finding_list(request):
     show = request.GET.get("show", "open")
+    show = show if show in FINDING_FILTERS else "open"
+    now = timezone.now()
     qs = Finding.objects.filter(owner=request.user).select_related("product", "supplier")
-    qs = qs.filter(resolved_at__isnull=True) if show == "open" else qs.filter(resolved_at__isnull=False)
-    return render(request, "monitoring/finding_list.html", {"findings": qs[:200], "show": show})
+    if show == "resolved":
+        qs = qs.filter(resolved_at__isnull=False).order_by("-resolved_at")
+    else:
+        qs = qs.filter(resolved_at__isnull=True)
+        if show == "health":
+            qs = qs.filter(kind__in=HEALTH_KINDS)
+        elif show == "acknowledged":
+            qs = qs.filter(acknowledged_at__isnull=False)
+        elif show == "snoozed":
+            qs = qs.filter(snoozed_until__gt=now)
+        else:
+            qs = qs.exclude(kind__in=HEALTH_KINDS)
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    ctx = {
+        "findings": page.object_list,
+        "page_obj": page,
+        "show": show,
+        "filters": FINDING_FILTERS,
+        "query": f"show={show}",
+        "now": now,
+    }
+    return render(request, _partial(request, "monitoring/finding_list.html", "results"), ctx)
 
 
 @login_required
 def finding_detail(request, pk):
     finding = get_object_or_404(Finding.objects.select_related("product", "supplier"), pk=pk, owner=request.user)
-    return render(request, "monitoring/finding_detail.html", {"finding": finding, "events": finding.events.all()})
+    return render(
+        request,
+        "monitoring/finding_detail.html",
+        {"finding": finding, "events": finding.events.all(), "now": timezone.now()},
+    )
 
 
 @login_required
 @require_POST
 def finding_action(request, pk, action):
-    finding = get_object_or_404(Finding, pk=pk, owner=request.user)
+    finding = get_object_or_404(Finding.objects.select_related("product", "supplier"), pk=pk, owner=request.user)
     now = timezone.now()
+    error = ""
     if action == "acknowledge":
         services.finding_acknowledge(finding=finding, now=now)
     elif action == "resolve":
         services.finding_resolve(finding=finding, now=now)
     elif action == "snooze":
-        until = request.POST.get("until", "")
-        try:
-            day = date.fromisoformat(until)
-        except ValueError:
-            return render(
-                request,
-                "monitoring/finding_detail.html",
-                {"finding": finding, "events": finding.events.all(), "error": "Choose the date to snooze until."},
-                status=400,
-            )
-        services.finding_snooze(finding=finding, until=timezone.make_aware(datetime.combine(day, time.min)))
-    return redirect(request.POST.get("next") if _safe(request.POST.get("next", "")) else finding)
+        until = _snooze_until(request.POST.get("until", ""))
+        if until is None or until <= now:
+            error = "Choose a date in the future to snooze until."
+        else:
+            services.finding_snooze(finding=finding, until=until)
+    elif action == "unsnooze":
+        services.finding_snooze(finding=finding, until=None)
+    else:
+        raise Http404("No such action.")
+    if request.htmx:
+        return render(
+            request,
+            "monitoring/_finding_row.html",
+            {"f": finding, "error": error, "now": now},
+            status=400 if error else 200,
+        )
+    if error:
+        return render(
+            request,
+            "monitoring/finding_detail.html",
+            {"finding": finding, "events": finding.events.all(), "error": error, "now": now},
+            status=400,
+        )
+    target = request.POST.get("next", "")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else finding)
 
 
-def _safe(url: str) -> bool:
-    return url.startswith("/") and not url.startswith("//")
+def _snooze_until(value: str) -> datetime | None:
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+# --- check now ------------------------------------------------------------------------------------------------
+
+CHECKABLE = {"product": Product, "supplier": Supplier}
+
+
+def _owned(request, kind: str, pk: int):
+    model = CHECKABLE.get(kind)
+    if model is None:
+        raise Http404
+    return get_object_or_404(model, pk=pk, owner=request.user)
+
+
+@login_required
+@require_POST
+def check_now(request, kind, pk):
+    item = _owned(request, kind, pk)
+    message = scheduling.check_now(item)
+    item.refresh_from_db()
+    ctx = {"item": item, "kind": kind, "message": message, "polling": item.pending_slot is not None}
+    if request.htmx:
+        return render(request, "monitoring/_check_status.html", ctx)
+    return redirect(item)
+
+
+@login_required
+def check_status(request, kind, pk):
+    """Polled by htmx while a check runs; answers 286 (stop polling) with the final status when done."""
+    item = _owned(request, kind, pk)
+    running = item.pending_slot is not None
+    ctx = {"item": item, "kind": kind, "polling": running, "message": "Checking…" if running else ""}
+    if not request.htmx:
+        return redirect(item)
+    response = render(request, "monitoring/_check_status.html", ctx)
+    if running:
+        return response
+    stop = HttpResponseStopPolling(response.content)
+    stop["HX-Trigger"] = "checkDone"
+    return stop

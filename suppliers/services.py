@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -49,7 +50,12 @@ def supplier_create(
 
 
 def supplier_for_store(*, owner, platform: str, store_id: str, name: str = "", store_url: str = "") -> Supplier:
-    """The owner's supplier for a store seen on a product page, created on first sight."""
+    """The owner's supplier for a store seen on a product page, created on first sight. The store URL is
+    scraped text: it is kept only when it is a valid http(s) address."""
+    try:
+        store_url = platforms.clean_shop_url(store_url) if store_url else ""
+    except ValidationError:
+        store_url = ""
     supplier = Supplier.objects.filter(owner=owner, platform=platform, platform_store_id=store_id).first()
     if supplier:
         return supplier

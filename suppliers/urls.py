@@ -4,7 +4,6 @@ from . import test_order_views as to
 from . import views
 
 urlpatterns = [
-    path("", views.Dashboard.as_view(), name="dashboard"),
     path("suppliers/", views.SupplierList.as_view(), name="supplier_list"),
     path("suppliers/add/", views.SupplierCreate.as_view(), name="supplier_add"),
     path("suppliers/<int:pk>/", views.SupplierDetail.as_view(), name="supplier_detail"),

@@ -1,16 +1,20 @@
 """Catalogue pages. Thin: queries are scoped to the signed-in user, writes go through services."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.db.models import Count
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.views import generic
+
+from monitoring import charts, selectors
 
 from . import services
 from .forms import ProductForm, SupplierForm
 from .models import Product, Supplier
-from .test_order_panels import panel_context, reminders_context
+from .test_order_panels import panel_context
 
 
 class OwnedMixin(LoginRequiredMixin):
@@ -20,12 +24,43 @@ class OwnedMixin(LoginRequiredMixin):
         return super().get_queryset().filter(owner=self.request.user)
 
 
-class SupplierList(OwnedMixin, generic.ListView):
-    model = Supplier
-    paginate_by = 50
+def _list_params(request, sorts: dict, default_sort: str) -> dict:
+    sort = request.GET.get("sort", default_sort)
+    return {
+        "q": request.GET.get("q", "").strip()[:100],
+        "status": request.GET.get("status", "") if request.GET.get("status", "") in selectors.STATUS_FILTERS else "",
+        "sort": sort if sort in sorts else default_sort,
+        "page": request.GET.get("page", 1),
+    }
 
-    def get_queryset(self):
-        return super().get_queryset().annotate(product_count=Count("products"))
+
+def _list_context(params: dict, sorts: dict) -> dict:
+    query = {k: v for k, v in params.items() if k != "page" and v}
+    return {
+        **params,
+        "sorts": {k: label for k, (_, label) in sorts.items()},
+        "status_filters": selectors.STATUS_FILTERS,
+        "query": urlencode(query),
+    }
+
+
+class SupplierList(LoginRequiredMixin, generic.TemplateView):
+    """Filter, sort, search and paginate; with htmx only the results are swapped."""
+
+    template_name = "suppliers/supplier_list.html"
+
+    def get_template_names(self):
+        return [self.template_name + ("#results" if self.request.htmx else "")]
+
+    def get_context_data(self, **kwargs):
+        params = _list_params(self.request, selectors.SUPPLIER_SORTS, "name")
+        page = selectors.supplier_page(self.request.user, **params)
+        return {
+            **super().get_context_data(**kwargs),
+            **_list_context(params, selectors.SUPPLIER_SORTS),
+            "page_obj": page,
+            "suppliers": page.object_list,
+        }
 
 
 class SupplierDetail(OwnedMixin, generic.DetailView):
@@ -33,7 +68,11 @@ class SupplierDetail(OwnedMixin, generic.DetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx["products"] = self.object.products.all()
+        now = timezone.now()
+        ctx["now"] = now
+        ctx.update(selectors.supplier_history(self.object, now))
+        ctx["products"] = selectors.supplier_products(self.object)
+        ctx["findings"] = selectors.findings_for(supplier=self.object)
         ctx.update(panel_context(self.request, supplier=self.object))
         return ctx
 
@@ -71,12 +110,18 @@ class SupplierDelete(OwnedMixin, generic.DeleteView):
     success_url = reverse_lazy("supplier_list")
 
 
-class ProductList(OwnedMixin, generic.ListView):
-    model = Product
-    paginate_by = 50
+class ProductList(LoginRequiredMixin, generic.TemplateView):
+    template_name = "suppliers/product_list.html"
 
-    def get_queryset(self):
-        return super().get_queryset().select_related("supplier")
+    def get_template_names(self):
+        return [self.template_name + ("#results" if self.request.htmx else "")]
+
+    def get_context_data(self, **kwargs):
+        params = _list_params(self.request, selectors.PRODUCT_SORTS, "title")
+        supplier = self.request.GET.get("supplier", "")
+        page = selectors.product_page(self.request.user, supplier=supplier, **params)
+        ctx = _list_context({**params, "supplier": supplier if supplier.isdigit() else ""}, selectors.PRODUCT_SORTS)
+        return {**super().get_context_data(**kwargs), **ctx, "page_obj": page, "products": page.object_list}
 
 
 class ProductDetail(OwnedMixin, generic.DetailView):
@@ -87,7 +132,15 @@ class ProductDetail(OwnedMixin, generic.DetailView):
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(panel_context(self.request, supplier=self.object.supplier, product=self.object))
+        now = timezone.now()
+        product = self.object
+        ctx["now"] = now
+        ctx.update(selectors.product_history(product, now))
+        ctx["histogram"] = charts.histogram_bars(product.rating_histogram)
+        ctx["negative_reviews"] = selectors.negative_reviews(product)
+        ctx["themes"] = selectors.theme_counts(product, now)
+        ctx["findings"] = selectors.findings_for(product=product)
+        ctx.update(panel_context(self.request, supplier=product.supplier, product=product))
         return ctx
 
 
@@ -132,15 +185,3 @@ class ProductUpdate(OwnedMixin, ProductFormMixin, generic.UpdateView):
 class ProductDelete(OwnedMixin, generic.DeleteView):
     model = Product
     success_url = reverse_lazy("product_list")
-
-
-class Dashboard(LoginRequiredMixin, generic.TemplateView):
-    template_name = "dashboard.html"
-
-    def get_context_data(self, **kwargs):
-        ctx = super().get_context_data(**kwargs)
-        user = self.request.user
-        ctx["suppliers"] = Supplier.objects.filter(owner=user).annotate(product_count=Count("products"))[:50]
-        ctx["products"] = Product.objects.filter(owner=user).select_related("supplier")[:50]
-        ctx.update(reminders_context(user))
-        return ctx

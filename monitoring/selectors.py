@@ -1,0 +1,312 @@
+"""Reads for the dashboard: plain functions, scoped to one user, with a fixed number of queries however many
+rows there are (lists read the denormalised latest values; history is read only on detail pages)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.core.paginator import Paginator
+from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, Min, OuterRef, Q, Value
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from suppliers.models import CheckStatus, Product, Supplier
+
+from . import charts, themes
+from .models import HEALTH_KINDS, Finding, FindingEvent, Review, Snapshot, StoreSnapshot, WorkerHeartbeat
+
+FAILED_STATUSES = [CheckStatus.BLOCKED, CheckStatus.ERROR, CheckStatus.UNPARSEABLE, CheckStatus.REFUSED]
+PAGE_SIZE = 25
+
+
+def open_findings(user):
+    return (
+        Finding.objects.filter(owner=user, resolved_at__isnull=True)
+        .select_related("product", "supplier")
+        .order_by("-severity", "-opened_at")
+    )
+
+
+@dataclass
+class Health:
+    checks_today: int
+    failed_today: int
+    unverifiable: int
+    next_check_at: datetime | None
+    worker_seen_at: datetime | None
+    tick_seen_at: datetime | None
+
+    @property
+    def worker_stale(self) -> bool:
+        seen = self.tick_seen_at
+        return seen is None or timezone.now() - seen > timedelta(minutes=5)
+
+
+def health(user, now: datetime) -> Health:
+    midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = Snapshot.objects.filter(product__owner=user, taken_at__gte=midnight).aggregate(
+        checks=Count("pk"), failed=Count("pk", filter=Q(status__in=FAILED_STATUSES))
+    )
+    beats = dict(WorkerHeartbeat.objects.filter(role__in=["tick", "worker"]).values_list("role", "seen_at"))
+    return Health(
+        checks_today=today["checks"],
+        failed_today=today["failed"],
+        unverifiable=Finding.objects.filter(owner=user, resolved_at__isnull=True, kind__in=HEALTH_KINDS).count(),
+        next_check_at=Product.objects.filter(owner=user, active=True).aggregate(n=Min("next_check_at"))["n"],
+        worker_seen_at=beats.get("worker"),
+        tick_seen_at=beats.get("tick"),
+    )
+
+
+def overview(user, now: datetime) -> dict:
+    findings = list(open_findings(user)[:100])
+    attention = [f for f in findings if not f.is_health and not (f.snoozed_until and f.snoozed_until > now)]
+    return {
+        "now": now,
+        "attention": attention,
+        "critical": sum(1 for f in attention if f.severity >= 30),
+        "health_findings": [f for f in findings if f.is_health],
+        "snoozed": sum(1 for f in findings if f.snoozed_until and f.snoozed_until > now),
+        "recent": list(
+            FindingEvent.objects.filter(finding__owner=user, at__gte=now - timedelta(days=7))
+            .exclude(event=FindingEvent.Event.UPDATED)
+            .select_related("finding", "finding__product", "finding__supplier")
+            .order_by("-at")[:15]
+        ),
+        "health": health(user, now),
+        "counts": {
+            "products": Product.objects.filter(owner=user).count(),
+            "suppliers": Supplier.objects.filter(owner=user).count(),
+        },
+    }
+
+
+# --- lists ------------------------------------------------------------------------------------------------
+
+SUPPLIER_SORTS = {
+    "name": ("name", "Name"),
+    "trust": ("trust_score", "Trust score (lowest first)"),
+    "feedback": ("positive_feedback_pct", "Positive feedback (lowest first)"),
+    "findings": ("-open_count", "Open problems (most first)"),
+    "checked": ("-last_checked_at", "Last check (newest first)"),
+}
+PRODUCT_SORTS = {
+    "title": ("title", "Title"),
+    "change": ("-price_change", "Price change (largest rise first)"),
+    "margin": ("margin", "Margin (lowest first)"),
+    "rating": ("rating", "Rating (lowest first)"),
+    "findings": ("-open_count", "Open problems (most first)"),
+    "checked": ("-last_checked_at", "Last check (newest first)"),
+}
+STATUS_FILTERS = {
+    "": "Any status",
+    "problems": "With open problems",
+    "failing": "Can't verify / failing",
+    "ok": "Healthy",
+}
+
+
+def _open_count():
+    return Count(
+        "findings", filter=Q(findings__resolved_at__isnull=True) & ~Q(findings__kind__in=HEALTH_KINDS), distinct=True
+    )
+
+
+def supplier_page(user, *, q: str = "", status: str = "", sort: str = "name", page: int | str = 1):
+    qs = Supplier.objects.filter(owner=user).annotate(
+        product_count=Count("products", distinct=True), open_count=_open_count()
+    )
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(platform_store_id__icontains=q) | Q(notes__icontains=q))
+    qs = _status_filter(qs, status)
+    field, _ = SUPPLIER_SORTS.get(sort, SUPPLIER_SORTS["name"])
+    qs = qs.order_by(
+        F(field.lstrip("-")).desc(nulls_last=True) if field.startswith("-") else F(field).asc(nulls_last=True), "pk"
+    )
+    return Paginator(qs, PAGE_SIZE).get_page(page)
+
+
+def with_list_columns(qs):
+    """The computed columns of a product list: open problems, change since baseline, margin."""
+    decimal = DecimalField(max_digits=30, decimal_places=4)
+    hundred = Value(Decimal(100), output_field=decimal)
+    zero = Value(Decimal(0), output_field=decimal)
+    return qs.annotate(
+        open_count=_open_count(),
+        price_change=ExpressionWrapper(
+            (F("price") - F("baseline_price")) * hundred / NullIf(F("baseline_price"), zero), output_field=decimal
+        ),
+        margin=ExpressionWrapper(
+            (F("my_price") - F("price") - Coalesce(F("shipping_cost"), zero)) * hundred / NullIf(F("my_price"), zero),
+            output_field=decimal,
+        ),
+    )
+
+
+def product_page(user, *, q: str = "", status: str = "", sort: str = "title", supplier: str = "", page: int | str = 1):
+    qs = with_list_columns(Product.objects.filter(owner=user).select_related("supplier"))
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(url__icontains=q) | Q(supplier__name__icontains=q))
+    if supplier.isdigit():
+        qs = qs.filter(supplier_id=int(supplier))
+    qs = _status_filter(qs, status)
+    field, _ = PRODUCT_SORTS.get(sort, PRODUCT_SORTS["title"])
+    qs = qs.order_by(
+        F(field.lstrip("-")).desc(nulls_last=True) if field.startswith("-") else F(field).asc(nulls_last=True), "pk"
+    )
+    return Paginator(qs, PAGE_SIZE).get_page(page)
+
+
+def _status_filter(qs, status: str):
+    if status == "problems":
+        return qs.filter(open_count__gt=0)
+    if status == "failing":
+        return qs.filter(last_status__in=FAILED_STATUSES)
+    if status == "ok":
+        return qs.filter(last_status=CheckStatus.OK, open_count=0)
+    return qs
+
+
+# --- detail pages -------------------------------------------------------------------------------------------
+
+HISTORY_DAYS = 90
+
+
+def product_history(product: Product, now: datetime) -> dict:
+    snapshots = list(
+        Snapshot.objects.filter(product=product, taken_at__gte=now - timedelta(days=HISTORY_DAYS))
+        .order_by("taken_at")
+        .only(
+            "taken_at",
+            "status",
+            "price",
+            "currency",
+            "rating",
+            "stars_5",
+            "stars_4",
+            "stars_3",
+            "stars_2",
+            "stars_1",
+            "in_stock",
+        )
+    )
+    currency = product.currency
+    price = charts.Series(
+        "Supplier price",
+        [
+            (s.taken_at, charts.as_float(s.price) if s.status == "ok" and s.currency == currency else None)
+            for s in snapshots
+        ],
+    )
+    series = [price]
+    if product.my_price is not None and (not product.my_currency or product.my_currency == currency):
+        series.append(
+            charts.Series(
+                "Your selling price",
+                [(s.taken_at, float(product.my_price)) for s in snapshots],
+                style="dashed",
+                marker="square",
+            )
+        )
+    rating = charts.Series(
+        "Rating", [(s.taken_at, charts.as_float(s.rating) if s.status == "ok" else None) for s in snapshots]
+    )
+    return {
+        "price_chart": charts.line_chart(f"Price ({currency or 'unknown currency'})", series, currency),
+        "rating_chart": charts.line_chart("Product rating", [rating], "★"),
+        "negative_chart": charts.line_chart(
+            "Share of 1–2★ among new reviews, by week", [negative_share_by_week(snapshots)], "%", zero_based=True
+        ),
+        "checks": snapshots[-10:][::-1],
+    }
+
+
+def negative_share_by_week(snapshots) -> charts.Series:
+    """The 1–2★ share of reviews added each week, from the change in the star histogram (not from the
+    sampled reviews). Weeks where the histogram shrank (a re-count) or nothing was added show a gap."""
+    weekly: dict[str, tuple[datetime, dict]] = {}
+    for s in snapshots:
+        hist = s.histogram
+        if s.status == "ok" and hist:
+            weekly[f"{s.taken_at:%G-%V}"] = (s.taken_at, hist)
+    points = []
+    previous = None
+    for _, (at, hist) in sorted(weekly.items()):
+        if previous is not None:
+            new = {k: hist[k] - previous[k] for k in hist}
+            total = sum(new.values())
+            if total > 0 and all(v >= 0 for v in new.values()):
+                points.append((at, (new[1] + new[2]) / total * 100))
+            else:
+                points.append((at, None))
+        previous = hist
+    return charts.Series("1–2★ share of new reviews", points)
+
+
+def negative_reviews(product: Product, limit: int = 15) -> list[dict]:
+    rows = Review.objects.filter(product=product, stars__lte=2).order_by("-date", "-first_seen_at")[:limit]
+    return [{"review": r, "themes": [themes.label(t) for t in r.themes]} for r in rows]
+
+
+def theme_counts(product: Product, now: datetime, days: int = 30) -> list[tuple[str, int]]:
+    counts: dict[str, int] = defaultdict(int)
+    since = now - timedelta(days=days)
+    for found in Review.objects.filter(product=product, stars__lte=2, first_seen_at__gte=since).values_list(
+        "themes", flat=True
+    ):
+        for theme in found or []:
+            counts[themes.label(theme)] += 1
+    return sorted(counts.items(), key=lambda kv: -kv[1])
+
+
+def supplier_history(supplier: Supplier, now: datetime) -> dict:
+    rows = list(
+        StoreSnapshot.objects.filter(
+            supplier=supplier, status="ok", taken_at__gte=now - timedelta(days=HISTORY_DAYS)
+        ).order_by("taken_at")
+    )
+    feedback = charts.Series(
+        "Positive feedback", [(r.taken_at, charts.as_float(r.positive_feedback_pct)) for r in rows]
+    )
+    ratings = [
+        charts.Series("Item as described", [(r.taken_at, charts.as_float(r.rating_described)) for r in rows]),
+        charts.Series(
+            "Communication",
+            [(r.taken_at, charts.as_float(r.rating_communication)) for r in rows],
+            style="dashed",
+            marker="square",
+        ),
+        charts.Series(
+            "Shipping speed", [(r.taken_at, charts.as_float(r.rating_shipping)) for r in rows], style="dotted"
+        ),
+    ]
+    followers = charts.Series("Followers", [(r.taken_at, charts.as_float(r.followers)) for r in rows])
+    return {
+        "feedback_chart": charts.line_chart("Positive feedback", [feedback], "%"),
+        "ratings_chart": charts.line_chart("Detailed seller ratings", ratings, "★"),
+        "followers_chart": charts.line_chart("Followers", [followers], ""),
+    }
+
+
+def supplier_products(supplier: Supplier):
+    return with_list_columns(supplier.products.select_related("supplier")).order_by("title", "pk")
+
+
+def findings_for(*, product: Product | None = None, supplier: Supplier | None = None, limit: int = 50):
+    qs = Finding.objects.select_related("product", "supplier")
+    if product is not None:
+        qs = qs.filter(product=product)
+    else:
+        qs = qs.filter(Q(supplier=supplier) | Q(product__supplier=supplier))
+    return qs.order_by(F("resolved_at").desc(nulls_first=True), "-severity", "-opened_at")[:limit]
+
+
+def products_with_open(user) -> set[int]:
+    return set(
+        Product.objects.filter(owner=user)
+        .filter(Exists(Finding.objects.filter(product=OuterRef("pk"), resolved_at__isnull=True)))
+        .values_list("pk", flat=True)
+    )

@@ -1,0 +1,14 @@
+"""Template helpers for scraped data."""
+
+from urllib.parse import urlsplit
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def http_url(value) -> str:
+    """The URL when it is http(s), else "": scraped links are rendered only when they are web addresses."""
+    text = str(value or "").strip()
+    return text if urlsplit(text).scheme.lower() in ("http", "https") and urlsplit(text).netloc else ""

@@ -1,0 +1,213 @@
+"""Dashboard pages in both forms (full page, htmx fragment), query counts that do not grow with rows,
+inline finding actions, check now with polling that stops itself, and access scoped to the owner."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from monitoring.checking import record_product_check
+from monitoring.models import Finding
+from monitoring.observation import Observation, Review, StoreInfo
+from suppliers import services
+from suppliers.models import Product
+
+pytestmark = pytest.mark.django_db
+
+XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>{{ 7|add:7 }}'
+
+
+def check(product, obs, at):
+    Product.objects.filter(pk=product.pk).update(pending_slot=at, check_started_at=None)
+    return record_product_check(product_id=product.pk, slot=at, obs=obs, now=at)
+
+
+def watched(owner, n=1, start=None, title="Lamp", prices=("10.00", "10.00", "12.50")):
+    start = start or timezone.now() - timedelta(days=3)
+    products = []
+    for i in range(n):
+        p = services.product_create(
+            owner=owner,
+            url=f"https://shop.example/products/{owner.pk}-{title}-{i}",
+            platform="structured",
+            my_price=D("30"),
+            my_currency="USD",
+        )
+        store = StoreInfo(id=f"{owner.pk}-{i % 7}", name=f"Store {i % 7}", positive_feedback_pct=D("97.5"))
+        for k, price in enumerate(prices):
+            check(
+                p,
+                Observation(
+                    title=f"{title} {i}",
+                    price=D(price),
+                    currency="USD",
+                    in_stock=True,
+                    rating=D("4.7"),
+                    review_count=100 + k,
+                    rating_histogram={5: 80, 4: 10, 3: 5, 2: 3, 1: 2},
+                    store=store,
+                    reviews=[Review(id=f"r{i}", stars=1, text="Not as described")],
+                ),
+                start + timedelta(hours=6 * k),
+            )
+        products.append(p)
+    return products
+
+
+@pytest.fixture
+def alice_data(alice):
+    return watched(alice, 3)
+
+
+PAGES = [
+    ("dashboard", [], "attention"),
+    ("supplier_list", [], "results"),
+    ("product_list", [], "results"),
+    ("finding_list", [], "results"),
+]
+
+
+@pytest.mark.parametrize(("name", "args", "partial"), PAGES)
+def test_each_list_page_serves_the_page_and_its_fragment(alice_client, alice_data, name, args, partial):
+    full = alice_client.get(reverse(name, args=args))
+    assert full.status_code == 200
+    body = full.content.decode()
+    assert "<html" in body and 'hx-headers=\'{"x-csrftoken"' in body
+    fragment = alice_client.get(reverse(name, args=args), HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 200
+    text = fragment.content.decode()
+    assert "<html" not in text and f'id="{partial}"' in text
+
+
+def test_overview_shows_what_deteriorated_with_numbers(alice_client, alice_data):
+    body = alice_client.get(reverse("dashboard")).content.decode()
+    assert "Needs attention" in body and "Price up 25.0%: 10.00 → 12.50 USD" in body
+    assert "checks today" in body and "Recent changes" in body
+
+
+def test_detail_pages_have_charts_histogram_reviews_and_trust(alice_client, alice_data):
+    product = alice_data[0]
+    body = alice_client.get(product.get_absolute_url()).content.decode()
+    assert "<svg" in body and "Supplier price" in body and "Your selling price" in body
+    assert "Share of 1–2★ among new reviews" in body and "Not as described" in body and "not as described (1)" in body
+    assert "Check now" in body
+    product.refresh_from_db()
+    body = alice_client.get(product.supplier.get_absolute_url()).content.decode()
+    assert "Why this trust score" in body and "Positive feedback 97.5%" in body and "Positive feedback" in body
+
+
+def test_list_filters_sort_search_and_paginate(alice_client, alice):
+    watched(alice, 30, title="Mug")
+    page = alice_client.get(reverse("product_list"), {"q": "Mug 1", "sort": "change"}).content.decode()
+    assert "Mug 1" in page and "Mug 2</a>" not in page
+    first = alice_client.get(reverse("product_list"), HTTP_HX_REQUEST="true").content.decode()
+    assert "Page 1 of 2" in first and "30 in all" in first
+    problems = alice_client.get(reverse("supplier_list"), {"status": "problems", "sort": "trust"})
+    assert problems.status_code == 200
+
+
+@pytest.mark.parametrize("name", ["dashboard", "product_list", "supplier_list", "finding_list"])
+def test_query_counts_do_not_grow_with_rows(alice_client, alice, bob, name):
+    watched(alice, 10)
+    with CaptureQueriesContext(connection) as small:
+        alice_client.get(reverse(name))
+    watched(alice, 190, title="More", prices=("9.00",))
+    with CaptureQueriesContext(connection) as large:
+        assert alice_client.get(reverse(name)).status_code == 200
+    assert len(large.captured_queries) == len(small.captured_queries), name
+
+
+def test_finding_actions_inline(alice_client, alice_data):
+    finding = Finding.objects.filter(owner=alice_data[0].owner, resolved_at=None, kind="price_increase").first()
+    url = reverse("finding_action", args=[finding.pk, "acknowledge"])
+    response = alice_client.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "<html" not in response.content.decode()
+    assert f'id="finding-{finding.pk}"' in response.content.decode() and "Acknowledged" in response.content.decode()
+    until = (timezone.now() + timedelta(days=3)).date().isoformat()
+    response = alice_client.post(
+        reverse("finding_action", args=[finding.pk, "snooze"]), {"until": until}, HTTP_HX_REQUEST="true"
+    )
+    assert "Snoozed until" in response.content.decode()
+    bad = alice_client.post(
+        reverse("finding_action", args=[finding.pk, "snooze"]), {"until": "2001-01-01"}, HTTP_HX_REQUEST="true"
+    )
+    assert bad.status_code == 400 and "in the future" in bad.content.decode()
+    no_js = alice_client.post(reverse("finding_action", args=[finding.pk, "resolve"]), {"next": "/findings/"})
+    assert no_js.status_code == 302 and no_js["Location"] == "/findings/"
+    finding.refresh_from_db()
+    assert finding.resolved_at and finding.resolved_by_user and finding.acknowledged_at and finding.snoozed_until
+
+
+def test_check_now_polls_until_done_then_stops(alice_client, alice_data):
+    product = alice_data[0]
+    started = alice_client.post(reverse("check_now", args=["product", product.pk]), HTTP_HX_REQUEST="true")
+    body = started.content.decode()
+    assert started.status_code == 200 and 'hx-trigger="every 2s"' in body and "Checking now." in body
+    product.refresh_from_db()
+    assert (
+        alice_client.get(reverse("check_status", args=["product", product.pk]), HTTP_HX_REQUEST="true").status_code
+        == 200
+    )
+    check(product, Observation(price=D("12.50"), currency="USD", in_stock=True, title="Lamp 0"), product.pending_slot)
+    done = alice_client.get(reverse("check_status", args=["product", product.pk]), HTTP_HX_REQUEST="true")
+    assert done.status_code == 286 and done["HX-Trigger"] == "checkDone"
+    assert "every 2s" not in done.content.decode()
+
+
+def test_another_users_ids_are_404_in_pages_fragments_and_actions(bob_client, alice_data):
+    product = alice_data[0]
+    product.refresh_from_db()
+    finding = Finding.objects.filter(owner=product.owner).first()
+    gets = [
+        product.get_absolute_url(),
+        product.supplier.get_absolute_url(),
+        finding.get_absolute_url(),
+        reverse("check_status", args=["product", product.pk]),
+        reverse("check_status", args=["supplier", product.supplier.pk]),
+    ]
+    for url in gets:
+        assert bob_client.get(url).status_code == 404, url
+        assert bob_client.get(url, HTTP_HX_REQUEST="true").status_code == 404, url
+    posts = [
+        reverse("check_now", args=["product", product.pk]),
+        reverse("finding_action", args=[finding.pk, "resolve"]),
+        reverse("finding_action", args=[finding.pk, "acknowledge"]),
+    ]
+    for url in posts:
+        assert bob_client.post(url, HTTP_HX_REQUEST="true").status_code == 404, url
+    finding.refresh_from_db()
+    product.refresh_from_db()
+    assert finding.resolved_at is None and finding.acknowledged_at is None and product.pending_slot is None
+    assert "Lamp" not in bob_client.get(reverse("dashboard")).content.decode()
+    assert "Lamp" not in bob_client.get(reverse("finding_list")).content.decode()
+
+
+def test_scraped_text_is_escaped_everywhere(alice_client, alice):
+    product = services.product_create(owner=alice, url="https://shop.example/products/x", platform="structured")
+    t0 = datetime(2026, 11, 1, tzinfo=UTC)
+    store = StoreInfo(id="9", name=XSS, positive_feedback_pct=D("97"), url="javascript:alert(1)")
+    for k, price in enumerate(["10", "10", "15"]):
+        check(
+            product,
+            Observation(
+                title=XSS, price=D(price), currency="USD", store=store, reviews=[Review(id="r", stars=1, text=XSS)]
+            ),
+            t0 + timedelta(hours=k),
+        )
+    product.refresh_from_db()
+    for url in [
+        reverse("dashboard"),
+        reverse("product_list"),
+        product.get_absolute_url(),
+        product.supplier.get_absolute_url(),
+        reverse("finding_list"),
+        reverse("supplier_list"),
+    ]:
+        body = alice_client.get(url).content.decode()
+        assert "<script>alert" not in body and "<img src=x" not in body, url
+        assert 'href="javascript:' not in body, url
+        assert "{{ 7|add:7 }}" in body or "&lt;script&gt;" in body or "14" not in body
