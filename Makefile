@@ -27,7 +27,12 @@ run: install
 	 else echo "  Create a login with: $(PY) manage.py createsuperuser"; fi
 	@echo "  Ctrl-C stops everything."
 	@echo ""
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LOCAL_MODE=1 DEMO_MODE=$(DEMO) $(VENV)/bin/honcho start -f Procfile -p $(PORT)
+	@if [ "$(DEMO)" = "1" ]; then \
+	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LOCAL_MODE=1 DEMO_MODE=1 TICK_SECONDS=$${TICK_SECONDS:-10} \
+	    FETCH_HOST_INTERVAL=$${FETCH_HOST_INTERVAL:-0.25} $(VENV)/bin/honcho start -f Procfile.demo -p $(PORT); \
+	else \
+	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LOCAL_MODE=1 DEMO_MODE=0 $(VENV)/bin/honcho start -f Procfile -p $(PORT); \
+	fi
 
 ## Run ruff and the whole test suite.
 test: install

@@ -5,8 +5,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 
+from monitoring.alerts import render as render_email
 from monitoring.alerts import user_id_from_unsubscribe_token
 from monitoring.models import Email, Notification
 
@@ -56,3 +57,11 @@ def unsubscribe(request, token):
         UserSettings.objects.update_or_create(user=user, defaults={"notify_mode": NotifyMode.OFF})
         return render(request, "accounts/unsubscribed.html", {"done": True})
     return render(request, "accounts/unsubscribed.html", {"done": False, "token": token})
+
+
+@login_required
+def email_detail(request, pk):
+    """An email as it was sent (its text part): demo mail and delivery problems can be read in the app."""
+    email = get_object_or_404(Email, pk=pk, owner=request.user)
+    message = render_email(email)
+    return render(request, "accounts/email_detail.html", {"email": email, "text": message.body})

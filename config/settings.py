@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "accounts",
     "suppliers",
     "monitoring",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -324,3 +325,12 @@ BUYER_PROTECTION_DAYS = {
 }
 # Largest accepted test-order photo, in bytes.
 TEST_ORDER_PHOTO_MAX_BYTES = env.int("TEST_ORDER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+
+# --- The demo shop (make run) ---------------------------------------------------------------------------
+DEMO_SHOP_PORT = env.int("DEMO_SHOP_PORT", default=8001)
+DEMO_SHOP_URL = env.str("DEMO_SHOP_URL", default=f"http://127.0.0.1:{DEMO_SHOP_PORT}")
+DEMO_MINUTE_SECONDS = env.float("DEMO_MINUTE_SECONDS", default=60.0)  # how long one scripted demo minute lasts
+DEMO_CHECK_SECONDS = env.int("DEMO_CHECK_SECONDS", default=60)  # demo products are checked this often
+if DEMO_MODE:
+    # Only the demo shop's own port on this machine, and only in demo mode.
+    FETCH_ALLOWED_HOSTS = [*FETCH_ALLOWED_HOSTS, f"127.0.0.1:{DEMO_SHOP_PORT}"]

@@ -98,18 +98,8 @@ def run_supplier_check(supplier_id: int, slot: datetime) -> CheckResult:
 
 
 def observe_store(supplier: Supplier) -> Observation:
-    from .sources.registry import adapter_for
-
-    adapter = adapter_for(supplier.platform)
-    observe = getattr(adapter, "observe_store", None)
-    if observe is None:
-        return Observation.failed(Status.UNPARSEABLE, f"{adapter.platform} store pages carry no store metrics.")
-    from .fetch import FetchError, get_fetcher
-
-    try:
-        return observe(supplier.store_url, get_fetcher(), fetch_context(supplier.owner))
-    except FetchError as exc:
-        return Observation.failed(exc.status, exc.message, url=supplier.store_url)
+    """The supplier's own store page, read by its platform's adapter (which recognises store pages)."""
+    return observe_url(supplier.store_url, platform=supplier.platform, ctx=fetch_context(supplier.owner))
 
 
 def next_check_time(slot: datetime, interval: timedelta, now: datetime) -> datetime:

@@ -106,7 +106,9 @@ def vet_url(url: str, *, allowed_hosts: Iterable[str] = (), resolver: Resolver =
     addresses = resolver(host, port)
     if not addresses:
         raise RefusedError(f"The shop's address {host!r} does not resolve.")
-    if host in {h.lower() for h in allowed_hosts}:
+    allowed = {h.lower() for h in allowed_hosts}
+    # An entry "host" allows the host on any port; "host:port" only on that port.
+    if host in allowed or f"{host}:{port}" in allowed:
         return Target(scheme, host, port, addresses[0])
     private = [a for a in addresses if not is_public_address(a)]
     if private:

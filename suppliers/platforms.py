@@ -15,6 +15,9 @@ class Platform(models.TextChoices):
     STRUCTURED = "structured", "Other shop (schema.org data)"
 
 
+# Platforms whose store pages an adapter can read (the others' stores are known through their products).
+STORE_PAGE_PLATFORMS = {"aliexpress"}
+
 _ALIEXPRESS_HOST = re.compile(r"(^|\.)aliexpress\.(com|us|ru)$|(^|\.)aliexpress\.[a-z]{2,3}(\.[a-z]{2})?$")
 _ALIEXPRESS_ITEM = re.compile(r"/item/(?:[^/]*?/)?(\d{6,})\.html")
 _ALIEXPRESS_STORE = re.compile(r"/store/(?:[a-z-]+/)?(\d+)")

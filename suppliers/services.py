@@ -41,9 +41,9 @@ def supplier_create(
                 notes=notes,
                 test_order_cadence_days=test_order_cadence_days,
                 **({"check_interval": check_interval} if check_interval else {}),
-                # A supplier with a store page is checked by the tick; without one, its metrics come
-                # from its products' pages.
-                next_check_at=timezone.now() if store_url else None,
+                # A store page the adapter can read is checked by the tick; otherwise the supplier's
+                # metrics come from its products' pages.
+                next_check_at=_store_check_start(platform, store_url),
             )
     except IntegrityError:
         raise DuplicateError(f"You already watch the store {platform_store_id}.") from None
@@ -67,10 +67,14 @@ def supplier_for_store(*, owner, platform: str, store_id: str, name: str = "", s
                 platform_store_id=store_id,
                 name=name or f"Store {store_id}",
                 store_url=store_url,
-                next_check_at=timezone.now() if store_url else None,
+                next_check_at=_store_check_start(platform, store_url),
             )
     except IntegrityError:  # created meanwhile by a concurrent check
         return Supplier.objects.get(owner=owner, platform=platform, platform_store_id=store_id)
+
+
+def _store_check_start(platform: str, store_url: str):
+    return timezone.now() if store_url and platform in platforms.STORE_PAGE_PLATFORMS else None
 
 
 def product_create(

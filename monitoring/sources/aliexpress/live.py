@@ -9,6 +9,9 @@ import json
 import logging
 import re
 import time
+from urllib.parse import urlsplit
+
+from suppliers.platforms import is_aliexpress_host
 
 from ...observation import Observation, Status
 from ..base import FetchContext, ParseError, observe_page
@@ -55,6 +58,15 @@ def observe(adapter, url: str, fetcher, ctx: FetchContext) -> Observation:
     if obs.ok and product_id:
         _add_reviews(obs, product_id, url, fetcher, ctx, cookies)
     return obs
+
+
+def feedback_url(item_url: str) -> str:
+    """Reviews live on feedback.aliexpress.com for AliExpress itself; a mirror of its formats (the demo shop,
+    a test server) serves the same endpoint from its own origin."""
+    parts = urlsplit(item_url)
+    if is_aliexpress_host(parts.hostname or ""):
+        return FEEDBACK_URL
+    return f"{parts.scheme}://{parts.netloc}{urlsplit(FEEDBACK_URL).path}"
 
 
 def _item_id(url: str) -> str:
@@ -164,7 +176,7 @@ def _add_reviews(obs: Observation, product_id: str, url: str, fetcher, ctx: Fetc
             "sort": REVIEW_SORT,
         }
         try:
-            page = fetcher.get(FEEDBACK_URL, params=params, cookies=cookies, headers={"Referer": url})
+            page = fetcher.get(feedback_url(url), params=params, cookies=cookies, headers={"Referer": url})
             if page.blocked_reason or page.status_code >= 400:
                 break
             reviews, histogram, average, total, _positive = parse_feedback(page.text, language)

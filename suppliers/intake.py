@@ -1,0 +1,658 @@
+"""Getting things into the catalogue: add a product (or a supplier) by pasting its URL, with a preview of
+what Dropwatch reads from the page, and import a CSV of product URLs.
+
+Plain functions with keyword-only arguments (`<entity>_<action>`); the views only call them.
+
+The preview goes through the same `inspect` path as the scheduled checks (`monitoring.observe.observe_url`),
+which never raises for a shop's behaviour: a captcha, a missing page or a refused address is a status with
+a message. The confirmation carries a *signed* stamp of the preview (the owner, the address, the platform
+and the store the page named): nothing the page said is taken back from the browser unsigned, and a
+confirmation whose address does not match its preview is refused.
+
+The CSV import never fetches: thousands of fetches in one request would take ages and hammer the shops.
+Each row is validated and created on its own (a transaction or savepoint per row, so a bad row never costs
+the good ones); the products are due at once and the beat tick reads them, spread out per host.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+
+from accounts.models import settings_for
+from monitoring.checking import fetch_context
+from monitoring.netguard import is_public_address
+from monitoring.observation import Observation, Status, StoreInfo
+from monitoring.observe import observe_url
+
+from . import platforms
+from .models import Product, Supplier
+from .services import DuplicateError, product_create, supplier_create, supplier_for_store
+
+MAX_URL_LENGTH = 2000  # Product.url / Supplier.store_url
+MAX_AMOUNT = Decimal("1e12")  # far above any price, well inside MONEY (18 digits, 4 decimals)
+PREVIEW_MAX_AGE = 60 * 60  # seconds a preview may be confirmed for
+_PREVIEW_SALT = "suppliers.intake.preview"
+
+# What the user is told for each status the preview can end in (the shop's own message is shown beside it).
+STATUS_ADVICE = {
+    Status.OK: "",
+    Status.BLOCKED: "The shop shows us a captcha; Dropwatch will keep trying, you can still add it.",
+    Status.NOT_FOUND: (
+        "The shop says this page does not exist: the listing may be gone. Check the address; you can still add it."
+    ),
+    Status.UNPARSEABLE: (
+        "Dropwatch fetched the page but could not find product data on it. You can still add it; "
+        "every check will try again."
+    ),
+    Status.REFUSED: "Dropwatch will not fetch this address, so it cannot be watched.",
+    Status.ERROR: "The page could not be fetched just now. You can still add it; Dropwatch will try again.",
+}
+
+
+class PreviewMismatch(ValueError):
+    """A confirmation that does not match a preview of this user (expired, forged or edited)."""
+
+
+class ImportFileError(ValueError):
+    """The whole file is refused (too large, too many rows, not CSV, no url column). The message says why."""
+
+
+# --- Small helpers shared by the forms and the import ------------------------------------------------
+
+
+def http_link(url: str) -> str:
+    """`url` when it is safe to render as a link (http or https with a host), else ""."""
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return ""
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+_AMOUNT_NOISE = re.compile(r"[\s\u00a0\u202f'$€£¥]")
+_PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)")
+
+
+def parse_amount(raw: str | None) -> Decimal | None:
+    """A money amount as people type it: "12.50", "12,50", "1.234,50", "1,234.50", "$12.50". None if empty.
+
+    A lone comma is a decimal comma, except "1,234", which could mean either and is refused rather than
+    guessed (a selling price off by a thousand times would raise false margin alerts)."""
+    text = _AMOUNT_NOISE.sub("", raw or "")
+    if not text:
+        return None
+    if "," in text and "." in text:
+        comma_last = text.rfind(",") > text.rfind(".")
+        # "1.234,50" has a decimal comma; "1,234.50" a thousands comma.
+        text = text.replace(".", "").replace(",", ".") if comma_last else text.replace(",", "")
+    elif "," in text:
+        whole, _, fraction = text.partition(",")
+        if "," in fraction:
+            raise ValidationError(f"{raw.strip()!r} is not a number.")
+        if len(fraction) == 3:
+            raise ValidationError(
+                f"{raw.strip()!r} is ambiguous: write {whole}{fraction} or {whole}.{fraction} (or use a decimal point)."
+            )
+        text = f"{whole}.{fraction}"
+    if not _PLAIN_NUMBER.fullmatch(text):
+        raise ValidationError(f"{raw.strip()!r} is not a number.")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValidationError(f"{raw.strip()!r} is not a number.") from None
+    if value.normalize().as_tuple().exponent < -4:
+        raise ValidationError(f"{raw.strip()!r} has more than 4 decimals.")
+    if abs(value) >= MAX_AMOUNT:
+        raise ValidationError(f"{raw.strip()!r} is too large.")
+    return value
+
+
+def clean_selling_price(value: Decimal | None) -> Decimal | None:
+    if value is not None and value <= 0:
+        raise ValidationError("Your selling price must be more than zero.")
+    return value
+
+
+def clean_shipping_cost(value: Decimal | None) -> Decimal | None:
+    if value is not None and value < 0:
+        raise ValidationError("Shipping cannot be negative.")
+    return value
+
+
+def clean_currency(raw: str | None) -> str:
+    value = (raw or "").strip().upper()
+    if value and not (len(value) == 3 and value.isascii() and value.isalpha()):
+        raise ValidationError(f"{(raw or '').strip()[:20]!r} is not a currency: use a three-letter code such as USD.")
+    return value
+
+
+def default_currency(owner) -> str:
+    """The currency the user reads prices in (their settings), for selling prices given without one."""
+    return settings_for(owner).currency or "USD"
+
+
+def margin_pct(*, my_price: Decimal | None, price: Decimal | None, shipping_cost: Decimal | None) -> Decimal | None:
+    """The user's margin at the supplier's (lowest) price, in percent of their selling price."""
+    if not my_price or price is None:
+        return None
+    return (my_price - price - (shipping_cost or 0)) / my_price * 100
+
+
+def clean_url(url: str) -> str:
+    try:
+        url = platforms.clean_shop_url(url)
+    except ValueError:  # urlsplit's own complaints (a port out of range, a broken IPv6 address)
+        raise ValidationError(f"{(url or '').strip()[:200]!r} is not a valid web address.") from None
+    if len(url) > MAX_URL_LENGTH:
+        raise ValidationError(f"The address is longer than {MAX_URL_LENGTH} characters.")
+    return url
+
+
+def _refused_host(url: str) -> str:
+    """Why a URL whose host is a literal private address (or localhost) will never be fetched; "" otherwise.
+
+    Only what can be told without a DNS lookup: the fetcher's SSRF guard still vets every fetch."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").rstrip(".")
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    allowed = {h.lower() for h in settings.FETCH_ALLOWED_HOSTS}
+    if host in allowed or f"{host}:{port}" in allowed:
+        return ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return f"{host!r} is this server, not a shop; Dropwatch only fetches public shop pages."
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    if not is_public_address(host):
+        return f"{host!r} is a private or reserved network address; Dropwatch only fetches public shop pages."
+    return ""
+
+
+# --- The signed preview stamp --------------------------------------------------------------------
+
+
+def _stamp(*, owner, url: str, platform: str, store: StoreInfo | None = None) -> str:
+    store_part = None
+    if store is not None and store.id:
+        store_part = [store.id[:64], (store.name or "")[:200], _safe_store_url(store.url)]
+    return signing.dumps({"o": owner.pk, "u": url, "p": platform, "s": store_part}, salt=_PREVIEW_SALT, compress=True)
+
+
+def _unstamp(*, owner, token: str, url: str, platform: str) -> StoreInfo | None:
+    """The store the preview read, once the stamp proves the preview was this user's, for this address."""
+    try:
+        data = signing.loads(token or "", salt=_PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
+    except signing.SignatureExpired:
+        raise PreviewMismatch("The preview is more than an hour old: preview the page again.") from None
+    except signing.BadSignature:
+        raise PreviewMismatch("This confirmation does not match a preview: preview the page again.") from None
+    if data.get("o") != owner.pk or data.get("u") != url or data.get("p") != platform:
+        raise PreviewMismatch("The address or platform changed since the preview: preview the page again.")
+    store = data.get("s")
+    return StoreInfo(id=store[0], name=store[1], url=store[2]) if store else None
+
+
+def _safe_store_url(url: str) -> str:
+    """A store address read from a page, kept only when it is a clean http(s) address."""
+    if not url:
+        return ""
+    try:
+        return clean_url(url)
+    except ValidationError:
+        return ""
+
+
+# --- Add a product by URL -------------------------------------------------------------------------
+
+
+@dataclass
+class Preview:
+    """What Dropwatch read from a product page, before the user adds it."""
+
+    url: str
+    platform: str
+    obs: Observation | None = None  # None when the page was not fetched (already watched)
+    existing: Product | None = None  # the user already watches this address
+    supplier: Supplier | None = None  # the user's supplier that the page's store block matches
+    ship_to: str = ""
+    token: str = ""  # the signed stamp the confirmation carries
+
+    @property
+    def status(self) -> str:
+        return str(self.obs.status) if self.obs else ""
+
+    @property
+    def can_add(self) -> bool:
+        return self.existing is None and self.obs is not None and self.obs.status != Status.REFUSED
+
+    @property
+    def advice(self) -> str:
+        return STATUS_ADVICE.get(self.obs.status, "") if self.obs else ""
+
+    @property
+    def store(self) -> StoreInfo | None:
+        store = self.obs.store if self.obs else None
+        return store if store is not None and not store.is_empty() else None
+
+    @property
+    def store_link(self) -> str:
+        return http_link(self.store.url) if self.store else ""
+
+    @property
+    def new_supplier_name(self) -> str:
+        """The supplier adding this product will create (none when the store is already one of the user's)."""
+        store = self.store
+        if self.supplier is not None or store is None or not store.id:
+            return ""
+        return store.name or f"Store {store.id}"
+
+
+def product_preview(*, owner, url: str, platform: str = "") -> Preview:
+    """Read the page as a check would (the user's currency and ship-to country), without saving anything."""
+    url = clean_url(url)
+    platform = platform or platforms.detect(url).platform
+    existing = Product.objects.filter(owner=owner, url=url).first()
+    if existing is not None:
+        return Preview(url=url, platform=platform, existing=existing)
+    ctx = fetch_context(owner)
+    obs = observe_url(url, platform=platform, ctx=ctx)
+    preview = Preview(url=url, platform=platform, obs=obs, ship_to=ctx.ship_to)
+    store = preview.store
+    if store is not None and store.id:
+        preview.supplier = Supplier.objects.filter(owner=owner, platform=platform, platform_store_id=store.id).first()
+    if preview.can_add:
+        preview.token = _stamp(owner=owner, url=url, platform=platform, store=store)
+    return preview
+
+
+def product_add_from_preview(
+    *,
+    owner,
+    url: str,
+    token: str,
+    platform: str = "",
+    my_price: Decimal | None = None,
+    my_currency: str = "",
+    shipping_cost: Decimal | None = None,
+) -> Product:
+    """Add the previewed product; its supplier too when the preview read the page's store.
+
+    Everything is validated again: the address and the user's inputs as on the form, and the signed stamp
+    proves the preview (and the store it read) belonged to this user and this address. The product is due
+    at once; the caller asks for a check right away (`monitoring.scheduling.check_now`)."""
+    url = clean_url(url)
+    platform = platform or platforms.detect(url).platform
+    store = _unstamp(owner=owner, token=token, url=url, platform=platform)
+    my_price = clean_selling_price(my_price)
+    shipping_cost = clean_shipping_cost(shipping_cost)
+    my_currency = clean_currency(my_currency) or default_currency(owner)
+    with transaction.atomic():  # a duplicate must not leave a new supplier behind
+        supplier = None
+        if store is not None:
+            supplier = supplier_for_store(
+                owner=owner, platform=platform, store_id=store.id, name=store.name, store_url=store.url
+            )
+        return product_create(
+            owner=owner,
+            url=url,
+            platform=platform,
+            supplier=supplier,
+            my_price=my_price,
+            my_currency=my_currency,
+            shipping_cost=shipping_cost,
+        )
+
+
+# --- Add a supplier by its store URL --------------------------------------------------------------
+
+
+@dataclass
+class StorePreview:
+    url: str
+    platform: str
+    store_id: str = ""
+    obs: Observation | None = None  # None when the platform's store pages are not read
+    existing: Supplier | None = None
+    token: str = ""
+
+    @property
+    def readable(self) -> bool:
+        return self.obs is not None
+
+    @property
+    def can_add(self) -> bool:
+        return self.existing is None and (self.obs is None or self.obs.status != Status.REFUSED)
+
+    @property
+    def advice(self) -> str:
+        return STATUS_ADVICE.get(self.obs.status, "") if self.obs else ""
+
+    @property
+    def store(self) -> StoreInfo | None:
+        store = self.obs.store if self.obs else None
+        return store if store is not None and not store.is_empty() else None
+
+    @property
+    def store_link(self) -> str:
+        return http_link(self.store.url) if self.store else ""
+
+
+def store_pages_readable(platform: str) -> bool:
+    """Does Dropwatch read store pages of this platform? (AliExpress: yes; a generic shop: no.)"""
+    return platform in platforms.STORE_PAGE_PLATFORMS
+
+
+def _existing_supplier(*, owner, url: str, platform: str, store_id: str) -> Supplier | None:
+    qs = Supplier.objects.filter(owner=owner)
+    if store_id:
+        found = qs.filter(platform=platform, platform_store_id=store_id).first()
+        if found is not None:
+            return found
+    return qs.filter(store_url=url).first()
+
+
+def supplier_preview(*, owner, url: str, platform: str = "") -> StorePreview:
+    """Read the store page when the platform's store pages can be read; otherwise just say what will be added."""
+    url = clean_url(url)
+    info = platforms.detect(url)
+    platform = platform or info.platform
+    preview = StorePreview(url=url, platform=platform, store_id=info.store_id)
+    preview.existing = _existing_supplier(owner=owner, url=url, platform=platform, store_id=info.store_id)
+    if preview.existing is not None or not store_pages_readable(platform):
+        return preview
+    # The same reading as the supplier's scheduled check (monitoring.checking.observe_store).
+    preview.obs = observe_url(url, platform=platform, ctx=fetch_context(owner))
+    if preview.store is not None and preview.store.id and not preview.store_id:
+        preview.store_id = preview.store.id
+        preview.existing = _existing_supplier(owner=owner, url=url, platform=platform, store_id=preview.store_id)
+    if preview.can_add:
+        preview.token = _stamp(owner=owner, url=url, platform=platform, store=preview.store)
+    return preview
+
+
+def supplier_add_from_url(*, owner, url: str, platform: str = "", name: str = "", token: str = "") -> Supplier:
+    """Add a supplier by its store address. With a preview's stamp, the store name it read is used when the
+    user gave none; without one nothing is fetched here (the tick reads the store page)."""
+    url = clean_url(url)
+    info = platforms.detect(url)
+    platform = platform or info.platform
+    store = _unstamp(owner=owner, token=token, url=url, platform=platform) if token else None
+    store_id = info.store_id or (store.id if store else "")
+    if _existing_supplier(owner=owner, url=url, platform=platform, store_id=store_id) is not None:
+        raise DuplicateError("You already watch this store.")
+    name = (name or "").strip()[:200] or (store.name if store else "") or (f"Store {store_id}" if store_id else "")
+    return supplier_create(
+        owner=owner,
+        name=name or platforms.host_of(url),
+        platform=platform,
+        store_url=url,
+        platform_store_id=store_id,
+    )
+
+
+# --- Import a CSV of product URLs -----------------------------------------------------------------
+
+MAX_IMPORT_BYTES = 1024 * 1024
+MAX_IMPORT_ROWS = 2000
+
+# Column names (case-insensitive; spaces and dashes count as underscores) and the field each one fills.
+COLUMNS = {
+    "url": ("url", "product_url", "link"),
+    "my_price": ("my_price", "price", "selling_price"),
+    "currency": ("currency", "my_currency"),
+    "shipping_cost": ("shipping_cost", "shipping"),
+    "title": ("title",),
+    "variant": ("variant", "sku", "variant_sku"),
+    "supplier": ("supplier", "supplier_name"),
+}
+
+EXAMPLE_CSV = (
+    "url,my_price,currency,shipping_cost,title,variant,supplier\r\n"
+    "https://www.aliexpress.com/item/1005001234567890.html,24.90,USD,2.50,Garden hose 20 m,Green,Hose Factory Store\r\n"
+    "https://shop.example.com/products/led-desk-lamp,39.00,EUR,,LED desk lamp,,\r\n"
+)
+
+
+class RowResult:
+    ADDED = "added"
+    SKIPPED = "skipped"  # a duplicate: already watched, or repeated within the file
+    REJECTED = "rejected"  # invalid: the reason says what to fix
+
+
+@dataclass
+class ImportRow:
+    row: int  # as a spreadsheet numbers it: the header is row 1
+    url: str  # as written in the file
+    result: str
+    reason: str = ""
+    product_id: int | None = None
+
+
+@dataclass
+class ImportReport:
+    rows: list[ImportRow] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    suppliers_created: list[str] = field(default_factory=list)
+
+    def _count(self, result: str) -> int:
+        return sum(1 for r in self.rows if r.result == result)
+
+    @property
+    def added(self) -> int:
+        return self._count(RowResult.ADDED)
+
+    @property
+    def skipped(self) -> int:
+        return self._count(RowResult.SKIPPED)
+
+    @property
+    def rejected(self) -> int:
+        return self._count(RowResult.REJECTED)
+
+
+def _read_text(file) -> str:
+    size = getattr(file, "size", None)
+    if size is not None and size > MAX_IMPORT_BYTES:
+        raise ImportFileError(
+            f"The file is {size / 1024 / 1024:.1f} MiB; the limit is 1 MiB. Split it into smaller files."
+        )
+    if hasattr(file, "seek"):
+        file.seek(0)
+    data = file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise ImportFileError("The file is larger than 1 MiB. Split it into smaller files.")
+    if isinstance(data, str):
+        return data.lstrip("\ufeff")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFileError(
+            "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and upload it again."
+        ) from None
+
+
+def _delimiter(text: str) -> str:
+    """Comma or semicolon (or tab), told by csv.Sniffer from the header line, where no value can confuse it."""
+    first_line = text.split("\n", 1)[0]
+    sniffer = csv.Sniffer()
+    for sample in (first_line, text[:8192]):
+        try:
+            return sniffer.sniff(sample, delimiters=",;\t").delimiter
+        except csv.Error:
+            continue
+    return ","  # a single column
+
+
+def _normalise_header(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", (name or "").strip().lower())
+
+
+def _column_map(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    names = [_normalise_header(h) for h in header]
+    positions: dict[str, int] = {}
+    for key, aliases in COLUMNS.items():
+        for alias in aliases:
+            if alias in names:
+                positions[key] = names.index(alias)
+                break
+    used = set(positions.values())
+    ignored = [header[i].strip() for i in range(len(header)) if i not in used and header[i].strip()]
+    return positions, ignored
+
+
+def _parse_csv(text: str) -> tuple[dict[str, int], list[str], list[tuple[int, list[str]]]]:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    try:
+        records = list(reader)
+    except csv.Error as exc:
+        raise ImportFileError(f"The file could not be read as CSV (near line {reader.line_num}): {exc}.") from None
+    header_at = next((i for i, rec in enumerate(records) if any(cell.strip() for cell in rec)), None)
+    if header_at is None:
+        raise ImportFileError("The file is empty.")
+    positions, ignored = _column_map(records[header_at])
+    if "url" not in positions:
+        found = ", ".join(repr(h.strip()) for h in records[header_at] if h.strip())[:300]
+        raise ImportFileError(f"The file has no “url” column (its first line should name the columns; found {found}).")
+    rows = [
+        (number, rec)
+        for number, rec in enumerate(records[header_at + 1 :], start=header_at + 2)
+        if any(cell.strip() for cell in rec)
+    ]
+    if not rows:
+        raise ImportFileError("The file has a header but no rows.")
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ImportFileError(
+            f"The file has {len(rows):,} rows; import at most {MAX_IMPORT_ROWS:,} at a time. "
+            "Split it into smaller files."
+        )
+    return positions, ignored, rows
+
+
+@dataclass
+class _RowData:
+    url: str
+    platform: str
+    my_price: Decimal | None
+    currency: str
+    shipping_cost: Decimal | None
+    title: str
+    variant: str
+    supplier: str
+
+
+def _validate_row(cells: dict[str, str], *, currency_default: str) -> _RowData:
+    """The row's values, or ValidationError naming the first problem."""
+    raw_url = cells.get("url", "")
+    if not raw_url:
+        raise ValidationError("No URL.")
+    url = clean_url(raw_url)
+    refused = _refused_host(url)
+    if refused:
+        raise ValidationError(refused)
+
+    def amount(key: str, label: str) -> Decimal | None:
+        try:
+            return parse_amount(cells.get(key))
+        except ValidationError as exc:
+            raise ValidationError(f"{label}: {' '.join(exc.messages)}") from None
+
+    my_price = clean_selling_price(amount("my_price", "Price"))
+    shipping = amount("shipping_cost", "Shipping")
+    if shipping is not None and shipping < 0:
+        raise ValidationError("Shipping cannot be negative.")
+    currency = clean_currency(cells.get("currency")) or currency_default
+    variant = cells.get("variant", "")
+    if len(variant) > 128:
+        raise ValidationError("The variant is longer than 128 characters.")
+    supplier = cells.get("supplier", "")
+    if len(supplier) > 200:
+        raise ValidationError("The supplier name is longer than 200 characters.")
+    return _RowData(
+        url=url,
+        platform=platforms.detect(url).platform,
+        my_price=my_price,
+        currency=currency,
+        shipping_cost=shipping,
+        title=cells.get("title", "")[:500],
+        variant=variant,
+        supplier=supplier,
+    )
+
+
+def products_import_csv(*, owner, file) -> ImportReport:
+    """Import a CSV of product URLs with the user's selling prices. Raises ImportFileError for a file that
+    cannot be imported at all; otherwise reports every row (added / skipped / rejected, with the reason)."""
+    positions, ignored, records = _parse_csv(_read_text(file))
+    report = ImportReport(ignored_columns=ignored)
+    currency_default = default_currency(owner)
+    watched = set(Product.objects.filter(owner=owner).values_list("url", flat=True))
+    seen: dict[str, int] = {}  # normalised url -> the row that had it first
+    suppliers: dict[str, Supplier] = {}  # lower-cased name -> the owner's supplier of that name
+
+    for number, record in records:
+        cells = {key: record[i].strip() if i < len(record) else "" for key, i in positions.items()}
+        row = ImportRow(row=number, url=cells.get("url", ""), result=RowResult.REJECTED)
+        report.rows.append(row)
+        try:
+            data = _validate_row(cells, currency_default=currency_default)
+        except ValidationError as exc:
+            row.reason = " ".join(exc.messages)
+            continue
+        if data.url in seen:
+            row.result, row.reason = RowResult.SKIPPED, f"Same address as row {seen[data.url]}."
+            continue
+        seen[data.url] = number
+        if data.url in watched:
+            row.result, row.reason = RowResult.SKIPPED, "You already watch this product."
+            continue
+        key = data.supplier.casefold()
+        created_supplier = False
+        try:
+            with transaction.atomic():  # this row only: a failure rolls back its supplier too
+                supplier = None
+                if data.supplier:
+                    supplier = suppliers.get(key) or (
+                        Supplier.objects.filter(owner=owner, name__iexact=data.supplier).order_by("id").first()
+                    )
+                    if supplier is None:
+                        supplier = supplier_create(owner=owner, name=data.supplier, platform=data.platform)
+                        created_supplier = True
+                product = product_create(
+                    owner=owner,
+                    url=data.url,
+                    platform=data.platform,
+                    supplier=supplier,
+                    title=data.title,
+                    my_price=data.my_price,
+                    my_currency=data.currency,
+                    shipping_cost=data.shipping_cost,
+                    variant_sku=data.variant,
+                )
+        except DuplicateError as exc:  # added meanwhile (another tab, another import)
+            row.result, row.reason = RowResult.SKIPPED, str(exc)
+            continue
+        except (ValidationError, PermissionError) as exc:
+            row.reason = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            continue
+        except DatabaseError:
+            row.reason = "The row could not be saved; try it again."
+            continue
+        if supplier is not None:
+            suppliers[key] = supplier
+        if created_supplier:
+            report.suppliers_created.append(supplier.name)
+        row.result, row.product_id = RowResult.ADDED, product.pk
+        row.reason = f"New supplier “{supplier.name}”." if created_supplier else ""
+    return report

@@ -1,0 +1,311 @@
+"""Pages for getting things into the catalogue: add a product or a supplier by URL (with a preview of what
+Dropwatch reads from the page), and import a CSV of product URLs. Thin: the work is in suppliers.intake.
+
+htmx, the Django way: each page is one view; asked by htmx, it answers with the partial that changes
+(`#preview`, `#report`). Every form keeps its action and works without JavaScript: "Preview" is a plain
+POST that renders the preview under the form, and the confirmation is a second plain POST carrying the
+user's inputs as hidden fields plus the signed preview stamp. The confirmation validates everything again.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views import View
+from django.views.decorators.http import require_GET
+from django_htmx.http import HttpResponseClientRedirect
+
+from monitoring.scheduling import check_now
+
+from . import intake
+from .forms import PLATFORM_CHOICES, ShopUrlField
+from .models import CheckStatus
+from .platforms import Platform
+from .services import DuplicateError
+
+PRODUCT_TEMPLATE = "suppliers/intake/product_add.html"
+SUPPLIER_TEMPLATE = "suppliers/intake/supplier_add.html"
+IMPORT_TEMPLATE = "suppliers/intake/product_import.html"
+QUEUE_DOWN = "not reachable"  # in check_now's answer when the broker is down
+
+
+def _wants_fragment(request) -> bool:
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _template(request, template: str, partial: str) -> str:
+    return f"{template}#{partial}" if _wants_fragment(request) else template
+
+
+def _done(request, obj):
+    """After a successful add: a redirect to the new object (a client-side one for htmx)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(obj.get_absolute_url())
+    return redirect(obj)
+
+
+def _say_added(request, what: str, obj) -> None:
+    """Check the new item right away (a supplier only when its store page is read at all)."""
+    if obj.next_check_at is None:
+        messages.success(request, f"{what} added. Its figures will come from its products' pages.")
+        return
+    note = check_now(obj)
+    level = messages.WARNING if QUEUE_DOWN in note else messages.SUCCESS
+    messages.add_message(request, level, f"{what} added. {note}")
+
+
+def _error_text(exc: Exception) -> str:
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+
+
+def _status_label(status: str) -> str:
+    return CheckStatus(status).label if status in CheckStatus.values else status
+
+
+# --- Forms ---------------------------------------------------------------------------------------
+
+
+class UrlField(ShopUrlField):
+    """ShopUrlField, with the address checks of suppliers.intake (length; a bad port is a form error)."""
+
+    def clean(self, value):
+        value = forms.CharField.clean(self, value)
+        return intake.clean_url(value) if value else value
+
+
+class AmountField(forms.CharField):
+    """A money amount as people type it (a decimal comma is fine); Decimal or None."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return intake.parse_amount(super().clean(value))
+
+
+class CurrencyField(forms.CharField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 10)
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 4, "autocomplete": "off", "placeholder": "USD"}))
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        return intake.clean_currency(super().clean(value))
+
+
+class ProductUrlForm(forms.Form):
+    url = UrlField(label="Product URL")
+    my_price = AmountField(label="My selling price", required=False)
+    my_currency = CurrencyField(label="Currency of my price", required=False)
+    shipping_cost = AmountField(
+        label="Shipping I pay per unit", required=False, help_text="In the supplier's currency; used for the margin."
+    )
+    platform = forms.ChoiceField(label="Platform", choices=PLATFORM_CHOICES, required=False)
+
+    def clean_my_price(self):
+        return intake.clean_selling_price(self.cleaned_data.get("my_price"))
+
+    def clean_shipping_cost(self):
+        return intake.clean_shipping_cost(self.cleaned_data.get("shipping_cost"))
+
+
+class ProductConfirmForm(ProductUrlForm):
+    token = forms.CharField(widget=forms.HiddenInput, error_messages={"required": "Preview the page first."})
+
+
+class SupplierUrlForm(forms.Form):
+    store_url = UrlField(
+        label="Store URL", widget=forms.URLInput(attrs={"placeholder": "https://www.aliexpress.com/store/…"})
+    )
+    name = forms.CharField(
+        label="Name", max_length=200, required=False, help_text="Leave empty to use the store's own name."
+    )
+    platform = forms.ChoiceField(label="Platform", choices=PLATFORM_CHOICES, required=False)
+
+
+class SupplierConfirmForm(SupplierUrlForm):
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text="Up to 2,000 rows and 1 MiB.",
+    )
+
+
+# --- Add a product by URL ------------------------------------------------------------------------
+
+
+class ProductAdd(LoginRequiredMixin, View):
+    """Step 1: the address and the user's prices. Step 2 ("Preview"): what Dropwatch reads from the page.
+    Step 3 (the confirmation, `step=confirm`): add it, attach its store's supplier, check it right away."""
+
+    def get(self, request):
+        return self._render(ProductUrlForm(initial={"my_currency": intake.default_currency(request.user)}))
+
+    def post(self, request):
+        if request.POST.get("step") == "confirm":
+            return self._confirm(request)
+        form = ProductUrlForm(request.POST)
+        preview = None
+        if form.is_valid():
+            preview = intake.product_preview(
+                owner=request.user, url=form.cleaned_data["url"], platform=form.cleaned_data["platform"]
+            )
+        return self._render(form, preview=preview)
+
+    def _confirm(self, request):
+        form = ProductConfirmForm(request.POST)
+        error = ""
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                product = intake.product_add_from_preview(
+                    owner=request.user,
+                    url=data["url"],
+                    platform=data["platform"],
+                    token=data["token"],
+                    my_price=data["my_price"],
+                    my_currency=data["my_currency"],
+                    shipping_cost=data["shipping_cost"],
+                )
+            except (DuplicateError, intake.PreviewMismatch, ValidationError, PermissionError) as exc:
+                error = _error_text(exc)
+            else:
+                _say_added(request, "Product", product)
+                return _done(request, product)
+        else:
+            error = " ".join(form.errors.get("token", [])) or "Check the form: the product was not added."
+        # Back to step 1 with the user's inputs (field errors shown there) and the reason.
+        return self._render(ProductUrlForm(request.POST), confirm_error=error)
+
+    def _render(self, form, *, preview=None, confirm_error=""):
+        ctx = {"form": form, "preview": preview, "confirm_error": confirm_error}
+        if preview is not None:
+            data = form.cleaned_data
+            currency = data["my_currency"] or intake.default_currency(self.request.user)
+            ctx.update(
+                status_label=_status_label(preview.status),
+                platform_label=Platform(preview.platform).label if preview.platform in Platform.values else "",
+                my_price=data["my_price"],
+                my_currency=currency,
+                shipping_cost=data["shipping_cost"],
+                # The user's own inputs, normalised, for the confirmation's hidden fields.
+                hidden=[
+                    ("url", preview.url),
+                    ("platform", data["platform"]),
+                    ("my_price", "" if data["my_price"] is None else str(data["my_price"])),
+                    ("my_currency", currency),
+                    ("shipping_cost", "" if data["shipping_cost"] is None else str(data["shipping_cost"])),
+                    ("token", preview.token),
+                ],
+            )
+            obs = preview.obs
+            if obs is not None and obs.ok and obs.currency == currency:
+                ctx["margin"] = intake.margin_pct(
+                    my_price=data["my_price"], price=obs.price, shipping_cost=data["shipping_cost"]
+                )
+        return render(self.request, _template(self.request, PRODUCT_TEMPLATE, "preview"), ctx)
+
+
+# --- Add a supplier by its store URL -------------------------------------------------------------
+
+
+class SupplierAddByUrl(LoginRequiredMixin, View):
+    """ "Preview" reads the store page when Dropwatch can read that platform's store pages; "Add" adds the
+    supplier (with a preview's stamp, under the store name the preview read)."""
+
+    def get(self, request):
+        return self._render(SupplierUrlForm())
+
+    def post(self, request):
+        if request.POST.get("step") == "add":
+            return self._add(request)
+        form = SupplierUrlForm(request.POST)
+        preview = None
+        if form.is_valid():
+            preview = intake.supplier_preview(
+                owner=request.user, url=form.cleaned_data["store_url"], platform=form.cleaned_data["platform"]
+            )
+        return self._render(form, preview=preview)
+
+    def _add(self, request):
+        form = SupplierConfirmForm(request.POST)
+        error = ""
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                supplier = intake.supplier_add_from_url(
+                    owner=request.user,
+                    url=data["store_url"],
+                    platform=data["platform"],
+                    name=data["name"],
+                    token=data["token"],
+                )
+            except (DuplicateError, intake.PreviewMismatch, ValidationError) as exc:
+                error = _error_text(exc)
+            else:
+                _say_added(request, "Supplier", supplier)
+                return _done(request, supplier)
+        else:
+            error = "Check the form: the supplier was not added."
+        return self._render(SupplierUrlForm(request.POST), confirm_error=error)
+
+    def _render(self, form, *, preview=None, confirm_error=""):
+        ctx = {"form": form, "preview": preview, "confirm_error": confirm_error}
+        if preview is not None:
+            data = form.cleaned_data
+            ctx.update(
+                status_label=_status_label(preview.obs.status) if preview.obs else "",
+                platform_label=Platform(preview.platform).label if preview.platform in Platform.values else "",
+                hidden=[
+                    ("store_url", preview.url),
+                    ("name", data["name"]),
+                    ("platform", data["platform"]),
+                    ("token", preview.token),
+                ],
+            )
+        return render(self.request, _template(self.request, SUPPLIER_TEMPLATE, "preview"), ctx)
+
+
+# --- Import a CSV --------------------------------------------------------------------------------
+
+
+class ProductImport(LoginRequiredMixin, View):
+    def get(self, request):
+        return self._render(ImportForm())
+
+    def post(self, request):
+        form = ImportForm(request.POST, request.FILES)
+        report = None
+        if form.is_valid():
+            try:
+                report = intake.products_import_csv(owner=request.user, file=form.cleaned_data["file"])
+            except intake.ImportFileError as exc:
+                form.add_error("file", str(exc))
+        return self._render(form, report=report)
+
+    def _render(self, form, *, report=None):
+        ctx = {
+            "form": form,
+            "report": report,
+            "max_rows": intake.MAX_IMPORT_ROWS,
+            "columns": intake.COLUMNS,
+        }
+        return render(self.request, _template(self.request, IMPORT_TEMPLATE, "report"), ctx)
+
+
+@login_required
+@require_GET
+def product_import_example(request):
+    response = HttpResponse(intake.EXAMPLE_CSV, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="dropwatch-import-example.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
