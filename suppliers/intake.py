@@ -328,10 +328,6 @@ class StorePreview:
     token: str = ""
 
     @property
-    def readable(self) -> bool:
-        return self.obs is not None
-
-    @property
     def can_add(self) -> bool:
         return self.existing is None and (self.obs is None or self.obs.status != Status.REFUSED)
 

@@ -42,7 +42,11 @@ def clean_shop_url(raw: str) -> str:
         raise ValidationError("Enter the address of the page, starting with https://")
     if not _HAS_SCHEME.match(value) and "." in value.split("/")[0]:
         value = "https://" + value  # people paste "aliexpress.com/item/..." without a scheme
-    parts = urlsplit(value)
+    try:
+        parts = urlsplit(value)
+        port = parts.port  # raises ValueError for a port that is out of range or not a number
+    except ValueError:
+        raise ValidationError(f"{raw.strip()[:200]!r} is not a valid web address.") from None
     if parts.scheme.lower() not in ("http", "https"):
         raise ValidationError(f"Only http:// and https:// addresses can be watched, not {parts.scheme or 'this'!r}.")
     if parts.username or parts.password:
@@ -52,9 +56,9 @@ def clean_shop_url(raw: str) -> str:
     except ValidationError:
         raise ValidationError(f"{raw.strip()[:200]!r} is not a valid web address.") from None
     host = (parts.hostname or "").lower()
-    netloc = host if parts.port is None else f"{host}:{parts.port}"
+    netloc = host if port is None else f"{host}:{port}"
     if ":" in host:
-        netloc = f"[{host}]" if parts.port is None else f"[{host}]:{parts.port}"
+        netloc = f"[{host}]" if port is None else f"[{host}]:{port}"
     return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
 
 

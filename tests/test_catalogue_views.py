@@ -33,7 +33,7 @@ def test_pages_need_a_sign_in(client):
 
 def test_it_adds_a_product_from_a_pasted_url(alice_client, alice):
     response = alice_client.post(
-        reverse("product_add"),
+        reverse("product_add_manual"),
         {
             "url": "https://es.aliexpress.com/item/1005006427599086.html?spm=x",
             "my_price": "12.50",
@@ -69,7 +69,7 @@ def test_a_bad_url_is_a_clear_form_error(alice_client, alice, url, error):
 
 def test_the_same_product_twice_is_refused(alice_client, alices_things):
     response = alice_client.post(
-        reverse("product_add"),
+        reverse("product_add_manual"),
         {"url": "https://www.aliexpress.com/item/1005005424987520.html", "check_interval": "6"},
     )
     assert "You already watch this product" in response.content.decode()
@@ -128,7 +128,7 @@ def test_another_users_ids_are_404_with_no_side_effect(bob_client, alices_things
 def test_a_product_form_cannot_attach_another_users_supplier(bob_client, bob, alices_things):
     supplier, _ = alices_things
     response = bob_client.post(
-        reverse("product_add"),
+        reverse("product_add_manual"),
         {"url": "https://shop.example/p/2", "supplier": supplier.pk, "check_interval": "6"},
     )
     assert response.status_code == 200

@@ -30,6 +30,8 @@ def test_it_normalises_urls(raw, expected):
         ("https://user:pw@example.com/", "user name and password"),
         ("https://exa mple.com/", "is not a valid web address"),
         ("not a url", "Only http:// and https://"),
+        ("https://x.example:99999/", "is not a valid web address"),
+        ("http://[::1/", "is not a valid web address"),
     ],
 )
 def test_it_refuses_bad_urls_with_a_clear_message(raw, message):
