@@ -51,15 +51,20 @@ def hard_time_limit() -> float:
 # --- claiming a slot ----------------------------------------------------------------------------------------
 
 
-def claim_start(model, pk: int, slot: datetime, now: datetime) -> bool:
+def claim_start(model, pk: int, slot: datetime, now: datetime, claimant: str = "", resume: bool = False) -> bool:
     """Only one worker runs a slot: a conditional UPDATE that succeeds for exactly one of them. A claim
-    older than the hard time limit belonged to a worker that died, and may be taken over."""
+    older than the hard time limit belonged to a worker that died, and may be taken over. A task retried
+    by Celery (after a database outage, say) may resume its own claim; a duplicate delivery may not."""
     stale = now - timedelta(seconds=hard_time_limit())
+    free = Q(check_started_at__isnull=True) | Q(check_started_at__lt=stale)
+    if claimant and resume:
+        free |= Q(check_claim=claimant)
     claimed = (
-        model.objects.filter(pk=pk, pending_slot=slot)
-        .filter(Q(check_started_at__isnull=True) | Q(check_started_at__lt=stale))
+        model.objects.filter(free, pk=pk, pending_slot=slot)
         # If this worker dies mid-check, a later tick re-dispatches the slot once this lease runs out.
-        .update(check_started_at=now, next_check_at=now + timedelta(seconds=2 * hard_time_limit()))
+        .update(
+            check_started_at=now, check_claim=claimant, next_check_at=now + timedelta(seconds=2 * hard_time_limit())
+        )
     )
     return claimed == 1
 
@@ -73,9 +78,9 @@ def thresholds_for(user, *layers) -> Thresholds:
     return DEFAULTS.with_overrides(settings_for(user).thresholds, *layers)
 
 
-def run_product_check(product_id: int, slot: datetime) -> CheckResult:
+def run_product_check(product_id: int, slot: datetime, claimant: str = "", resume: bool = False) -> CheckResult:
     now = timezone.now()
-    if not claim_start(Product, product_id, slot, now):
+    if not claim_start(Product, product_id, slot, now, claimant, resume):
         return CheckResult("skipped", skipped=True)
     product = Product.objects.select_related("owner").get(pk=product_id)
     try:
@@ -85,9 +90,9 @@ def run_product_check(product_id: int, slot: datetime) -> CheckResult:
     return record_product_check(product_id=product_id, slot=slot, obs=obs, now=timezone.now())
 
 
-def run_supplier_check(supplier_id: int, slot: datetime) -> CheckResult:
+def run_supplier_check(supplier_id: int, slot: datetime, claimant: str = "", resume: bool = False) -> CheckResult:
     now = timezone.now()
-    if not claim_start(Supplier, supplier_id, slot, now):
+    if not claim_start(Supplier, supplier_id, slot, now, claimant, resume):
         return CheckResult("skipped", skipped=True)
     supplier = Supplier.objects.select_related("owner").get(pk=supplier_id)
     try:
@@ -166,6 +171,7 @@ def record_product_check(*, product_id: int, slot: datetime, obs: Observation, n
 
         product.pending_slot = None
         product.check_started_at = None
+        product.check_claim = ""
         product.next_check_at = next_check_time(slot, product.check_interval, now)
         product.save()
 
@@ -428,6 +434,7 @@ def record_supplier_check(*, supplier_id: int, slot: datetime, obs: Observation,
             supplier.last_ok_at = now
         supplier.pending_slot = None
         supplier.check_started_at = None
+        supplier.check_claim = ""
         supplier.next_check_at = next_check_time(slot, supplier.check_interval, now)
         supplier.save()
         trust.supplier_trust_update(supplier=supplier, now=now)

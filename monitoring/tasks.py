@@ -38,18 +38,20 @@ def tick() -> dict:
     return run_tick()
 
 
-@shared_task(name="monitoring.check_product", **DB_RETRY)
-def check_product(product_id: int, slot: str) -> str:
+@shared_task(name="monitoring.check_product", bind=True, **DB_RETRY)
+def check_product(self, product_id: int, slot: str) -> str:
     from .checking import run_product_check
 
-    return run_product_check(product_id, datetime.fromisoformat(slot)).status
+    retried = bool(self.request.retries)
+    return run_product_check(product_id, datetime.fromisoformat(slot), self.request.id or "", retried).status
 
 
-@shared_task(name="monitoring.check_supplier", **DB_RETRY)
-def check_supplier(supplier_id: int, slot: str) -> str:
+@shared_task(name="monitoring.check_supplier", bind=True, **DB_RETRY)
+def check_supplier(self, supplier_id: int, slot: str) -> str:
     from .checking import run_supplier_check
 
-    return run_supplier_check(supplier_id, datetime.fromisoformat(slot)).status
+    retried = bool(self.request.retries)
+    return run_supplier_check(supplier_id, datetime.fromisoformat(slot), self.request.id or "", retried).status
 
 
 @shared_task(name="monitoring.thin_snapshots", **DB_RETRY)

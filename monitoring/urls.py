@@ -4,6 +4,7 @@ from . import views
 
 urlpatterns = [
     path("", views.overview, name="dashboard"),
+    path("healthz", views.healthz, name="healthz"),
     path("findings/", views.finding_list, name="finding_list"),
     path("findings/<int:pk>/", views.finding_detail, name="finding_detail"),
     path("findings/<int:pk>/<str:action>/", views.finding_action, name="finding_action"),

@@ -5,7 +5,8 @@ from datetime import date, datetime, time
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.db import DatabaseError, connection
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -163,3 +164,14 @@ def check_status(request, kind, pk):
     stop = HttpResponseStopPolling(response.content)
     stop["HX-Trigger"] = "checkDone"
     return stop
+
+
+def healthz(request):
+    """For load balancers and compose healthchecks: is the database answering? No details leak."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

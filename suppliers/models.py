@@ -42,6 +42,8 @@ class Checkable(models.Model):
     next_check_at = models.DateTimeField(null=True, blank=True)
     pending_slot = models.DateTimeField(null=True, blank=True, editable=False)
     check_started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Who holds the running check (the Celery task id): its own retries may resume the claim.
+    check_claim = models.CharField(max_length=64, blank=True, editable=False)
 
     last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_ok_at = models.DateTimeField(null=True, blank=True, editable=False)

@@ -93,6 +93,7 @@ class WorkerProcess:
             PYTHONUNBUFFERED="1",
         )
         env.update(extra_env or {})
+        self.env = env
         self.log = Path(settings.DATA_DIR) / f"{name}.log"
         self._log_file = open(self.log, "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(

@@ -39,3 +39,19 @@ def test_a_redelivered_task_cannot_overlap_a_running_one():
 def test_the_tasks_are_registered():
     celery_app.loader.import_default_modules()
     assert {"monitoring.tick", "monitoring.heartbeat"} <= set(celery_app.tasks)
+
+
+def test_retry_backoff_never_outlives_the_visibility_timeout():
+    from monitoring.tasks import DB_RETRY, check_product, deliver_emails
+
+    assert DB_RETRY["retry_backoff_max"] <= settings.CELERY_TASK_MAX_RETRY_COUNTDOWN
+    assert check_product.max_retries == deliver_emails.max_retries == DB_RETRY["max_retries"]
+    assert check_product.autoretry_for  # database blips are retried, with backoff
+
+
+def test_email_retries_are_bounded():
+    total = sum(
+        min(settings.EMAIL_RETRY_MAX_SECONDS, settings.EMAIL_RETRY_BASE_SECONDS * 2**i)
+        for i in range(settings.EMAIL_MAX_ATTEMPTS)
+    )
+    assert 3600 <= total <= 24 * 3600  # keeps trying for hours, then marks the email failed and shows it

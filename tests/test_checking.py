@@ -190,3 +190,13 @@ def test_a_supplier_of_another_user_is_never_reused(alice, bob):
     theirs.refresh_from_db()
     assert mine.supplier.owner == alice and theirs.supplier.owner == bob
     assert Supplier.objects.filter(platform_store_id="555").count() == 2
+
+
+def test_a_retried_task_resumes_its_own_claim_but_a_duplicate_does_not(product):
+    Product.objects.filter(pk=product.pk).update(pending_slot=T0)
+    assert claim_start(Product, product.pk, T0, T0, claimant="task-1")
+    # the same message delivered again while the first still runs: refused
+    assert not claim_start(Product, product.pk, T0, T0 + timedelta(seconds=1), claimant="task-1")
+    # Celery retried task-1 after a database error: it carries on with its own claim
+    assert claim_start(Product, product.pk, T0, T0 + timedelta(seconds=30), claimant="task-1", resume=True)
+    assert not claim_start(Product, product.pk, T0, T0 + timedelta(seconds=31), claimant="task-2", resume=True)
