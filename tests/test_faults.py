@@ -305,7 +305,7 @@ def test_a_parser_that_always_raises(alice, shop, local_fetch, monkeypatch):
 
     monkeypatch.setattr(adapter, "parse", parse)
     fetches_before = shop.count("/broken")
-    for round_number in range(5):
+    for _round_number in range(5):
         for product in (broken, healthy):
             Product.objects.filter(pk=product.pk).update(pending_slot=timezone.now(), check_started_at=None)
             product.refresh_from_db()
