@@ -46,6 +46,13 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
 
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        pass  # tests reset connections on purpose; the failure is asserted where it matters
+
+
 class LocalShop:
     """A ThreadingHTTPServer whose routes tests set: `shop.routes["/p"] = lambda h: h.reply(200, "...")`."""
 
@@ -53,8 +60,7 @@ class LocalShop:
         self.routes: dict[str, Callable[[_Handler], None]] = {}
         self.hits: list[tuple[str, str, dict]] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self.server.daemon_threads = True
+        self.server = _QuietServer(("127.0.0.1", 0), _Handler)
         self.server.shop = self  # type: ignore[attr-defined]
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
