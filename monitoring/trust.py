@@ -81,7 +81,8 @@ def score(inputs: TrustInputs) -> tuple[int, list[dict]]:
 
     finding_points = -min(30, 10 * inputs.open_critical + 5 * inputs.open_warning)
     if finding_points:
-        add(finding_points, f"Open problems: {inputs.open_critical} critical, {inputs.open_warning} warnings")
+        warnings = f"{inputs.open_warning} warning{'s' if inputs.open_warning != 1 else ''}"
+        add(finding_points, f"Open problems: {inputs.open_critical} critical, {warnings}")
 
     summary = inputs.test_orders
     if summary is None or not getattr(summary, "count", 0):

@@ -1,0 +1,405 @@
+"""The dashboard as a user sees it: Playwright driving Debian's Chromium against a live server.
+
+The main flow signs in through the real login form (axes on), adds a product by URL from a local shop, sees
+the preview, confirms, watches a real Celery worker check it, makes the shop raise its price, checks again,
+acknowledges the finding inline on the overview and logs a test order from the product page. Further tests:
+the product list's search updates #results in place and the address bar; the pages fit a phone's width; no
+page logs a console error or a Content-Security-Policy violation.
+
+Every page load is watched: a console error, an uncaught exception or a CSP violation fails the test.
+"""
+
+import os
+import re
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from monitoring.checking import record_product_check
+from monitoring.fetch import reset_fetcher
+from monitoring.models import Finding
+from monitoring.observation import Observation, Review, StoreInfo
+from suppliers import services
+from suppliers.models import Product, Supplier, TestOrder
+
+from .servers import LocalShop
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0", "false", "no")
+TIMEOUT_MS = 15_000  # the longest any expectation waits (a worker's check takes well under a second)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Records CSP violations in the page: Chromium also logs them to the console, this catches them reliably.
+RECORD_CSP = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
+
+
+def product_page(price: str, title: str = "Solar lantern, 2 pack") -> str:
+    return f"""<html><head><title>{title}</title><script type="application/ld+json">
+{{"@context":"https://schema.org","@type":"Product","name":"{title}","sku":"SL-2",
+ "offers":{{"@type":"Offer","price":"{price}","priceCurrency":"USD","availability":"https://schema.org/InStock"}},
+ "aggregateRating":{{"@type":"AggregateRating","ratingValue":"4.7","reviewCount":"212"}}}}</script></head>
+<body><h1>{title}</h1><p>{price} USD</p></body></html>"""
+
+
+# --- Browser fixtures ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if REQUIRE_SERVICES:
+            pytest.fail(f"REQUIRE_SERVICES=1 but {CHROMIUM} is missing (apt-get install chromium)")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests skipped")
+    from playwright.sync_api import sync_playwright
+
+    # The sync API runs an event loop in this thread; Django then refuses ORM calls here without this.
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as p:
+            b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            yield b
+            b.close()
+    finally:
+        if before is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+class Problems(list):
+    """Console errors, uncaught exceptions and CSP violations seen by one page."""
+
+    def watch(self, page):
+        def on_console(msg):
+            text = msg.text
+            if msg.type == "error" or "Content Security Policy" in text or "Content-Security-Policy" in text:
+                self.append(f"console {msg.type} on {page.url}: {text}")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.append(f"uncaught exception on {page.url}: {exc}"))
+        page.on(
+            "response",
+            lambda r: self.append(f"HTTP {r.status} for {r.url}") if r.status >= 500 else None,
+        )
+        return page
+
+    def collect_csp(self, page):
+        try:
+            found = page.evaluate("window.__cspViolations || []")
+        except Exception:  # the page is navigating or closed: the console listener still saw them
+            return
+        self.extend(f"CSP violation on {page.url}: {v}" for v in found)
+
+
+@pytest.fixture
+def make_page(browser, live_server):
+    """New pages in their own browser context (own cookies), watched for problems until the test ends."""
+    contexts, pages, problems = [], [], Problems()
+
+    def make(width: int = 1280, height: int = 900):
+        context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.add_init_script(RECORD_CSP)
+        contexts.append(context)
+        page = problems.watch(context.new_page())
+        pages.append(page)
+        return page
+
+    make.problems = problems
+    yield make
+    for page in pages:
+        problems.collect_csp(page)
+    for context in contexts:
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def page(make_page):
+    return make_page()
+
+
+def sign_in(page, username: str, password: str):
+    """Through the real login form (axes counts the attempt), then onto the overview."""
+    page.goto("/")
+    assert "/accounts/login/" in page.url  # anonymous: sent to sign in
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    assert page.get_by_role("heading", name="Overview").is_visible()
+
+
+def mark_document(page) -> None:
+    """A flag on the current document: gone after a full page load, kept across htmx swaps."""
+    page.evaluate("window.__noReload = true")
+
+
+def assert_not_reloaded(page) -> None:
+    assert page.evaluate("window.__noReload === true"), "the page was reloaded instead of swapped in place"
+
+
+def fits_width(page) -> tuple[int, int]:
+    return page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+
+
+# --- Data ----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def shop(settings):
+    s = LocalShop()
+    settings.FETCH_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.FETCH_HOST_INTERVAL = 0.05
+    reset_fetcher()
+    yield s
+    s.close()
+    reset_fetcher()
+
+
+def watched(owner, *, title: str, prices=("10.00", "10.00", "12.50"), supplier=None, n: int = 1) -> list[Product]:
+    """Products with three checks of history behind them (the last one raised the price)."""
+    start = timezone.now() - timedelta(days=3)
+    products = []
+    for i in range(n):
+        name = f"{title} {i}" if n > 1 else title
+        slug = re.sub(r"\W+", "-", name.lower())
+        p = services.product_create(
+            owner=owner,
+            url=f"https://shop.example/products/{owner.pk}-{slug}",
+            platform="structured",
+            supplier=supplier,
+            title=name,
+            my_price=D("30"),
+            my_currency="USD",
+        )
+        for k, price in enumerate(prices):
+            at = start + timedelta(hours=6 * k)
+            Product.objects.filter(pk=p.pk).update(pending_slot=at, check_started_at=None)
+            record_product_check(
+                product_id=p.pk,
+                slot=at,
+                now=at,
+                obs=Observation(
+                    title=name,
+                    price=D(price),
+                    currency="USD",
+                    in_stock=True,
+                    rating=D("4.7"),
+                    review_count=100 + k,
+                    rating_histogram={5: 80, 4: 10, 3: 5, 2: 3, 1: 2},
+                    store=StoreInfo(id=f"{owner.pk}-store", name="Lumen Store", positive_feedback_pct=D("97.5")),
+                    reviews=[Review(id=f"r{i}", stars=1, text="Not as described, the colour is off")],
+                ),
+            )
+        p.refresh_from_db()
+        products.append(p)
+    return products
+
+
+# --- The main flow ---------------------------------------------------------------------------------------------
+
+
+def test_add_a_product_see_it_checked_act_on_its_finding_and_log_a_test_order(page, alice, shop, celery_worker_factory):
+    supplier = Supplier.objects.create(owner=alice, name="Lumen Garden Co", platform="structured")
+    shop.page("/lantern", product_page("20.00"))
+    celery_worker_factory("w", extra_env={"FETCH_ALLOWED_HOSTS": "127.0.0.1", "FETCH_HOST_INTERVAL": "0.05"})
+
+    sign_in(page, "alice", "alice-password-1")
+    page.get_by_text("Nothing has deteriorated.").wait_for()
+
+    # Add by URL: the preview reads the shop page (in this process) and saves nothing yet.
+    page.get_by_role("link", name="Products").click()
+    page.get_by_role("link", name="Add product").click()
+    page.get_by_label("Product URL").fill(shop.url("/lantern"))
+    page.get_by_label("My selling price").fill("39.90")
+    page.get_by_label("Currency of my price").fill("USD")
+    mark_document(page)
+    page.get_by_role("button", name="Preview").click()
+    preview = page.locator("#preview")
+    preview.get_by_text("What Dropwatch reads from the page").wait_for()
+    assert_not_reloaded(page)  # the preview was swapped in by htmx
+    assert "Solar lantern, 2 pack" in preview.inner_text()
+    assert "20.00 USD" in preview.inner_text() and "4.7★ · 212 reviews" in preview.inner_text()
+    assert "margin 50%" in preview.inner_text()  # (39.90 - 20.00) / 39.90
+    assert not Product.objects.filter(owner=alice).exists()
+
+    # Confirm: the product page, checked right away by the worker; its status polls until the check is done.
+    preview.get_by_role("button", name="Add and watch this product").click()
+    page.wait_for_url(re.compile(r"/products/\d+/$"))
+    product = Product.objects.get(owner=alice)
+    assert page.url.endswith(product.get_absolute_url())
+    assert page.get_by_text("Product added. Checking now.").is_visible()
+    facts = page.locator("#facts")
+    facts.get_by_text("20.00").wait_for()
+    assert "margin 49.9%" in facts.inner_text()
+    status = page.locator(f"#check-product-{product.pk}")
+    status.get_by_role("button", name="Check now").wait_for()
+    assert status.locator(".status-ok").is_visible()
+    assert shop.count("/lantern") == 2  # the preview, then the worker's check
+
+    # The shop raises the price by 25%; "Check now" runs a second check, whose baseline is the first.
+    shop.page("/lantern", product_page("25.00"))
+    mark_document(page)
+    status.get_by_role("button", name="Check now").click()
+    facts.get_by_text("25.00").wait_for()
+    status.get_by_role("button", name="Check now").wait_for()  # polling stopped by itself
+    assert_not_reloaded(page)
+    assert shop.count("/lantern") == 3
+
+    # The overview: the finding needs attention; acknowledge it in place.
+    page.get_by_role("link", name="Overview", exact=True).click()
+    attention = page.locator("#attention")
+    finding = attention.locator("article.finding", has_text="Price up 25.0%: 20.00 → 25.00 USD")
+    finding.wait_for()
+    assert "Solar lantern, 2 pack" in finding.inner_text()
+    overview_url = page.url
+    mark_document(page)
+    finding.get_by_role("button", name="Acknowledge").click()
+    finding.locator(".tag", has_text="Acknowledged").wait_for()
+    assert page.url == overview_url
+    assert_not_reloaded(page)
+    assert finding.get_by_role("button", name="Acknowledge").count() == 0
+    assert Finding.objects.get(product=product, kind="price_increase").acknowledged_at is not None
+
+    # Log a test order from the product page: first file the product under its supplier.
+    page.goto(product.get_absolute_url())
+    panel = page.locator("#test-orders-panel")
+    assert "set this product's supplier" in panel.inner_text()
+    page.get_by_role("link", name="Edit", exact=True).click()
+    page.get_by_label("Supplier").select_option(label="Lumen Garden Co")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"/products/\d+/$"))
+    panel.get_by_text("Log a test order").click()
+    panel.get_by_label("Order number").fill("8012-5531")
+    panel.get_by_label("Amount paid").fill("25.00")
+    mark_document(page)
+    panel.get_by_role("button", name="Log the order").click()
+    panel.get_by_text("Test order logged.").wait_for()
+    assert_not_reloaded(page)
+    assert "8012-5531" in panel.inner_text()
+    order = TestOrder.objects.get(owner=alice)
+    assert order.supplier == supplier and order.product == product and order.amount_paid == D("25.00")
+
+    page.get_by_role("link", name="Test orders").click()
+    assert "Lumen Garden Co" in page.locator("#results").inner_text()
+
+
+# --- htmx list filters ---------------------------------------------------------------------------------------
+
+
+def rows_shown(page, n: int) -> None:
+    # Not page.wait_for_function("..."): a string predicate is eval'd in the page, which our CSP forbids.
+    expect(page.locator("#results tbody tr")).to_have_count(n, timeout=TIMEOUT_MS)
+
+
+def test_list_search_and_filters_swap_the_results_and_update_the_address(page, alice):
+    watched(alice, title="Ceramic mug", n=3)
+    watched(alice, title="Desk lamp", prices=("20.00", "20.00", "20.00"), n=2)
+    sign_in(page, "alice", "alice-password-1")
+    page.goto("/products/")
+    rows_shown(page, 5)
+    mark_document(page)
+
+    # Typing searches (debounced) and pushes the query into the address bar.
+    page.get_by_label("Search").fill("mug")
+    page.wait_for_url(re.compile(r"/products/\?.*q=mug"))
+    rows_shown(page, 3)
+    assert page.locator("#results").count() == 1  # swapped, not nested inside itself
+    assert "Desk lamp" not in page.locator("#results").inner_text()
+    assert_not_reloaded(page)
+
+    page.get_by_label("Search").fill("")
+    rows_shown(page, 5)
+    page.get_by_label("Status").select_option("problems")
+    page.wait_for_url(re.compile(r"status=problems"))
+    rows_shown(page, 3)  # the three mugs whose price went up
+    assert "Desk lamp" not in page.locator("#results").inner_text()
+    assert page.locator("#results").count() == 1
+    assert_not_reloaded(page)
+
+    # The pushed address is shareable: loading it afresh shows the same list.
+    page.reload()
+    assert page.get_by_label("Status").input_value() == "problems"
+    rows_shown(page, 3)
+
+    # The findings' tabs swap the list and mark the tab they show.
+    page.goto("/findings/")
+    assert page.locator("#results article.finding").count() == 3
+    mark_document(page)
+    page.get_by_role("link", name="Resolved").click()
+    page.wait_for_url(re.compile(r"/findings/\?show=resolved$"))
+    page.locator('#results a[aria-current="page"]', has_text="Resolved").wait_for()
+    assert page.locator("#results").get_by_text("Nothing here.").is_visible()
+    assert page.locator('#results a[aria-current="page"]').count() == 1
+    assert_not_reloaded(page)
+
+
+# --- Every main page: phone width, console, CSP -------------------------------------------------------------
+
+
+@pytest.fixture
+def alice_pages(alice):
+    supplier = Supplier.objects.create(owner=alice, name="Lumen Store", platform="structured")
+    (product,) = watched(alice, title="Rechargeable camping lantern with a long name, warm white", supplier=supplier)
+    product.refresh_from_db()
+    finding = Finding.objects.filter(product=product).first()
+    return {
+        "overview": "/",
+        "products": "/products/",
+        "product": product.get_absolute_url(),
+        "suppliers": "/suppliers/",
+        "supplier": (product.supplier or supplier).get_absolute_url(),
+        "findings": "/findings/",
+        "finding": finding.get_absolute_url(),
+        "test orders": "/test-orders/",
+        "log a test order": "/test-orders/add/",
+        "add product": "/products/add/",
+        "import": "/products/import/",
+        "settings": "/account/settings/",
+    }
+
+
+def test_every_main_page_fits_a_phone(make_page, alice_pages):
+    page = make_page(375, 800)
+    sign_in(page, "alice", "alice-password-1")
+    too_wide = {}
+    for name, url in alice_pages.items():
+        page.goto(url)
+        scroll_width, inner_width = fits_width(page)
+        if scroll_width > inner_width + 1:
+            too_wide[name] = f"{url}: {scroll_width}px wide in a {inner_width}px window"
+    assert not too_wide, too_wide
+    # The overview's finding row and its actions are usable at that width.
+    page.goto("/")
+    assert page.locator("#attention article.finding").first.get_by_role("button", name="Acknowledge").is_visible()
+
+
+def test_main_pages_log_no_console_errors_or_csp_violations(make_page, alice_pages):
+    page = make_page()
+    sign_in(page, "alice", "alice-password-1")
+    for url in alice_pages.values():
+        page.goto(url)
+        page.wait_for_load_state("load")
+        make_page.problems.collect_csp(page)
+        assert page.evaluate("typeof window.htmx") == "object", f"htmx did not load on {url}"
+    assert not make_page.problems, "\n".join(make_page.problems)
