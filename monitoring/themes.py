@@ -208,7 +208,12 @@ THEMES: dict[str, dict] = {
     },
 }
 
-# "Fake tracking" is a delivery complaint, not a counterfeit one.
+# Tracking complaints ("fake tracking", "the tracking number does not work") are delivery complaints: they
+# must not count as counterfeit or broken-product complaints.
+_TRACKING_COMPLAINT = re.compile(
+    r"(?:tracking|seguimiento|rastreo|rastreio|suivi)(?: number| code| de \w+)? (?:does not|doesn'?t|did not|didn'?t|"
+    r"is not|isn'?t|no) (?:work|valid|updat\w*|funciona)"
+)
 _FAKE_TRACKING = re.compile(
     r"(?:fake|falso|faux) (?:tracking|seguimiento|rastreo|rastreio|suivi)"
     r"|(?:tracking|seguimiento|rastreo|rastreio|suivi)(?: number| code| de \w+)? (?:is |was |seems |es |[ée] )?"
@@ -225,7 +230,9 @@ def themes_in(*texts: str) -> list[str]:
         return []
     found = []
     for theme, pattern in _COMPILED.items():
-        haystack = _FAKE_TRACKING.sub(" ", text) if theme == "counterfeit" else text
+        haystack = text
+        if theme in ("counterfeit", "broken_quality"):
+            haystack = _TRACKING_COMPLAINT.sub(" ", _FAKE_TRACKING.sub(" ", text))
         if pattern.search(haystack):
             found.append(theme)
     return found

@@ -344,6 +344,8 @@ def test_new_store():
         ("Not as described, colour is different", ["not_as_described"]),
         ("Never arrived and the tracking is fake", ["never_arrived"]),
         ("fake tracking number", ["never_arrived"]),
+        ("Never arrived. Tracking number does not work.", ["never_arrived"]),
+        ("Does not work at all, and the tracking number does not work either", ["never_arrived", "broken_quality"]),
         ("It's a fake, not original at all", ["counterfeit"]),
         ("No es como en la foto y no funciona", ["not_as_described", "broken_quality"]),
         ("Paczka nie dotarła", ["never_arrived"]),
