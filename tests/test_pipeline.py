@@ -35,13 +35,22 @@ Please slide to verify</div></body></html>"""
 
 def product_page(name, price, in_stock=True, rating="4.8", reviews=250):
     data = {
-        "@context": "https://schema.org", "@type": "Product", "name": name, "sku": name.lower().replace(" ", "-"),
-        "offers": {"@type": "Offer", "price": price, "priceCurrency": "USD",
-                   "availability": "https://schema.org/" + ("InStock" if in_stock else "OutOfStock")},
+        "@context": "https://schema.org",
+        "@type": "Product",
+        "name": name,
+        "sku": name.lower().replace(" ", "-"),
+        "offers": {
+            "@type": "Offer",
+            "price": price,
+            "priceCurrency": "USD",
+            "availability": "https://schema.org/" + ("InStock" if in_stock else "OutOfStock"),
+        },
         "aggregateRating": {"@type": "AggregateRating", "ratingValue": rating, "reviewCount": reviews},
     }
-    return (f'<html><head><title>{name}</title><script type="application/ld+json">{json.dumps(data)}</script>'
-            f"</head><body><h1>{name}</h1><p>{price} USD</p></body></html>")
+    return (
+        f'<html><head><title>{name}</title><script type="application/ld+json">{json.dumps(data)}</script>'
+        f"</head><body><h1>{name}</h1><p>{price} USD</p></body></html>"
+    )
 
 
 @pytest.fixture
