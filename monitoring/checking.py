@@ -120,7 +120,8 @@ def next_check_time(slot: datetime, interval: timedelta, now: datetime) -> datet
 
 def record_product_check(*, product_id: int, slot: datetime, obs: Observation, now: datetime) -> CheckResult:
     with transaction.atomic():
-        product = Product.objects.select_for_update().select_related("owner").get(pk=product_id)
+        # of=self: lock the product row only, not its owner's user row (other checks and sign-ins go on)
+        product = Product.objects.select_for_update(of=("self",)).select_related("owner").get(pk=product_id)
         if product.pending_slot != slot:
             return CheckResult("skipped", skipped=True)  # finished already, by another worker
         status = obs.status if obs.status in CheckStatus.values else Status.ERROR
@@ -392,7 +393,7 @@ def _same(a, b) -> bool:
 
 def record_supplier_check(*, supplier_id: int, slot: datetime, obs: Observation, now: datetime) -> CheckResult:
     with transaction.atomic():
-        supplier = Supplier.objects.select_for_update().select_related("owner").get(pk=supplier_id)
+        supplier = Supplier.objects.select_for_update(of=("self",)).select_related("owner").get(pk=supplier_id)
         if supplier.pending_slot != slot:
             return CheckResult("skipped", skipped=True)
         status = obs.status if obs.status in CheckStatus.values else Status.ERROR

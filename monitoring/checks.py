@@ -23,6 +23,15 @@ def check_production_config(app_configs, **kwargs):
                 id="dropwatch.W002",
             )
         )
+    if settings.DEMO_MODE:
+        problems.append(
+            Warning(
+                "DEMO_MODE is on: the demo shop's port on this machine may be fetched (FETCH_ALLOWED_HOSTS), "
+                "and seed_demo creates a login with a known password.",
+                hint="Never set DEMO_MODE outside `make run`.",
+                id="dropwatch.W004",
+            )
+        )
     if not settings.REDIS_URL:
         problems.append(
             Warning(

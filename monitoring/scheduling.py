@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 
 from suppliers.models import Product, Supplier
@@ -49,9 +49,12 @@ def per_host_budget() -> int:
 def in_flight_per_host(model, now: datetime, host_of_row) -> dict[str, int]:
     """Checks dispatched and not finished yet, per site: they count against this tick's budget."""
     counts: dict[str, int] = defaultdict(int)
-    for row in model.objects.filter(active=True, pending_slot__isnull=False, next_check_at__gt=now).only(
-        *({"host"} if model is Product else {"store_url"})
-    ):
+    in_flight = model.objects.filter(active=True, pending_slot__isnull=False, next_check_at__gt=now)
+    if model is Product:  # counted per host in SQL; suppliers are few
+        for host, n in in_flight.values_list("host").annotate(n=Count("pk")).values_list("host", "n"):
+            counts[host_key(host or "")] += n
+        return counts
+    for row in in_flight.only("store_url"):
         counts[host_key(host_of_row(row) or "")] += 1
     return counts
 

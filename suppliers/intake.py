@@ -217,8 +217,27 @@ def _safe_store_url(url: str) -> str:
 # --- Add a product by URL -------------------------------------------------------------------------
 
 
+class _ReadPage:
+    """What a preview shows of the page it read (`obs`): the advice for its status and the store it names."""
+
+    obs: Observation | None
+
+    @property
+    def advice(self) -> str:
+        return STATUS_ADVICE.get(self.obs.status, "") if self.obs else ""
+
+    @property
+    def store(self) -> StoreInfo | None:
+        store = self.obs.store if self.obs else None
+        return store if store is not None and not store.is_empty() else None
+
+    @property
+    def store_link(self) -> str:
+        return http_link(self.store.url) if self.store else ""
+
+
 @dataclass
-class Preview:
+class Preview(_ReadPage):
     """What Dropwatch read from a product page, before the user adds it."""
 
     url: str
@@ -237,18 +256,6 @@ class Preview:
     def can_add(self) -> bool:
         return self.existing is None and self.obs is not None and self.obs.status != Status.REFUSED
 
-    @property
-    def advice(self) -> str:
-        return STATUS_ADVICE.get(self.obs.status, "") if self.obs else ""
-
-    @property
-    def store(self) -> StoreInfo | None:
-        store = self.obs.store if self.obs else None
-        return store if store is not None and not store.is_empty() else None
-
-    @property
-    def store_link(self) -> str:
-        return http_link(self.store.url) if self.store else ""
 
     @property
     def new_supplier_name(self) -> str:
@@ -319,7 +326,7 @@ def product_add_from_preview(
 
 
 @dataclass
-class StorePreview:
+class StorePreview(_ReadPage):
     url: str
     platform: str
     store_id: str = ""
@@ -331,18 +338,6 @@ class StorePreview:
     def can_add(self) -> bool:
         return self.existing is None and (self.obs is None or self.obs.status != Status.REFUSED)
 
-    @property
-    def advice(self) -> str:
-        return STATUS_ADVICE.get(self.obs.status, "") if self.obs else ""
-
-    @property
-    def store(self) -> StoreInfo | None:
-        store = self.obs.store if self.obs else None
-        return store if store is not None and not store.is_empty() else None
-
-    @property
-    def store_link(self) -> str:
-        return http_link(self.store.url) if self.store else ""
 
 
 def store_pages_readable(platform: str) -> bool:

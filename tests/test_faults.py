@@ -26,6 +26,7 @@ from .faults import CuttableProxy, PrivateRedis, celery_broker
 from .servers import LocalShop
 from .smtp import SmtpServer, free_port
 from .test_pipeline import product_page
+from .test_pipeline import wait_until as wait_for
 
 WORKER_ENV = {
     "FETCH_ALLOWED_HOSTS": "127.0.0.1",
@@ -73,17 +74,6 @@ def with_baseline(owner, shop, path, price="10.00", checks=3):
             ),
         )
     return product
-
-
-def wait_for(predicate, timeout=30, every=0.2, tick=False):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        if tick:
-            scheduling.tick()
-        time.sleep(every)
-    return False
 
 
 # --- 2. the same check task delivered twice, concurrently ------------------------------------------------
