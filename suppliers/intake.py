@@ -256,7 +256,6 @@ class Preview(_ReadPage):
     def can_add(self) -> bool:
         return self.existing is None and self.obs is not None and self.obs.status != Status.REFUSED
 
-
     @property
     def new_supplier_name(self) -> str:
         """The supplier adding this product will create (none when the store is already one of the user's)."""
@@ -337,7 +336,6 @@ class StorePreview(_ReadPage):
     @property
     def can_add(self) -> bool:
         return self.existing is None and (self.obs is None or self.obs.status != Status.REFUSED)
-
 
 
 def store_pages_readable(platform: str) -> bool:
