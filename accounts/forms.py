@@ -43,18 +43,22 @@ class NotificationSettingsForm(forms.ModelForm):
 class ThresholdsForm(forms.Form):
     """One field per rule threshold; empty means the default (shown as the placeholder)."""
 
-    def __init__(self, *args, overrides: dict | None = None, **kwargs):
+    def __init__(self, *args, overrides: dict | None = None, inherited=DEFAULTS, **kwargs):
+        """`inherited`: what applies when a field is left empty (the defaults, or the user's own settings
+        on a supplier or product page)."""
         super().__init__(*args, **kwargs)
         overrides = overrides or {}
+        self.inherited = inherited
         for name, meta in SETTINGS.items():
-            default = getattr(DEFAULTS, name)
+            default = getattr(inherited, name)
             field_class = forms.DecimalField if isinstance(default, Decimal) else forms.IntegerField
             self.fields[name] = field_class(
                 label=meta["label"],
                 required=False,
                 min_value=meta["min"],
                 max_value=meta["max"],
-                help_text=(meta["help"] + " " if meta["help"] else "") + f"Default: {default}.",
+                help_text=(meta["help"] + " " if meta["help"] else "")
+                + f"{'Default' if inherited is DEFAULTS else 'Empty: yours'}: {default}.",
                 initial=overrides.get(name),
                 widget=forms.NumberInput(attrs={"placeholder": str(default), "step": "any"}),
             )
@@ -63,7 +67,7 @@ class ThresholdsForm(forms.Form):
         """Only the values that differ from the default, stored as strings (JSON has no Decimal)."""
         result = {}
         for name, value in self.cleaned_data.items():
-            if value is None or coerce(name, value) is None or value == getattr(DEFAULTS, name):
+            if value is None or coerce(name, value) is None or value == getattr(self.inherited, name):
                 continue
             result[name] = str(value)
         return result

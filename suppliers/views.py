@@ -101,7 +101,32 @@ class SupplierCreate(LoginRequiredMixin, SupplierFormMixin, generic.CreateView):
         return redirect(self.object)
 
 
-class SupplierUpdate(OwnedMixin, SupplierFormMixin, generic.UpdateView):
+class ThresholdOverridesMixin:
+    """The edit page also holds this item's own thresholds (empty = the user's settings)."""
+
+    def thresholds_form(self):
+        from accounts.forms import ThresholdsForm
+        from monitoring.checking import thresholds_for
+
+        inherited = thresholds_for(self.request.user, *self.inherited_layers())
+        data = self.request.POST if self.request.method == "POST" else None
+        return ThresholdsForm(data, overrides=self.object.threshold_overrides, inherited=inherited, prefix="t")
+
+    def inherited_layers(self):
+        return []
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "thresholds": kwargs.get("thresholds") or self.thresholds_form()}
+
+    def form_valid(self, form):
+        thresholds = self.thresholds_form()
+        if not thresholds.is_valid():
+            return self.render_to_response(self.get_context_data(form=form, thresholds=thresholds))
+        form.instance.threshold_overrides = thresholds.overrides()
+        return super().form_valid(form)
+
+
+class SupplierUpdate(OwnedMixin, SupplierFormMixin, ThresholdOverridesMixin, generic.UpdateView):
     pass
 
 
@@ -174,7 +199,10 @@ class ProductCreate(LoginRequiredMixin, ProductFormMixin, generic.CreateView):
         return redirect(self.object)
 
 
-class ProductUpdate(OwnedMixin, ProductFormMixin, generic.UpdateView):
+class ProductUpdate(OwnedMixin, ProductFormMixin, ThresholdOverridesMixin, generic.UpdateView):
+    def inherited_layers(self):
+        return [self.object.supplier.threshold_overrides if self.object.supplier else None]
+
     def form_valid(self, form):
         services.product_update_url(
             product=form.instance, url=form.cleaned_data["url"], platform=form.cleaned_data["platform"]

@@ -158,3 +158,37 @@ def test_sign_in_sign_out_and_password_change(client, alice):
 
 def test_the_admin_is_enabled(admin_client):
     assert admin_client.get("/admin/suppliers/product/").status_code == 200
+
+
+def test_a_product_and_a_supplier_can_override_thresholds(alice_client, alices_things):
+    from accounts.models import settings_for
+    from monitoring.checking import thresholds_for
+
+    supplier, product = alices_things
+    prefs = settings_for(product.owner)
+    prefs.thresholds = {"price_increase_pct": "15"}
+    prefs.save()
+    page = alice_client.get(reverse("product_edit", args=[product.pk])).content.decode()
+    assert "Alert thresholds for this product" in page and "Empty: yours: 15" in page
+    response = alice_client.post(
+        reverse("product_edit", args=[product.pk]),
+        {
+            "url": product.url,
+            "platform": "aliexpress",
+            "check_interval": "6",
+            "active": "on",
+            "my_currency": "USD",
+            "t-price_increase_pct": "25",
+            "t-min_margin_pct": "15",
+        },
+    )
+    assert response.status_code == 302
+    product.refresh_from_db()
+    assert product.threshold_overrides == {"price_increase_pct": "25", "min_margin_pct": "15"}
+    effective = thresholds_for(product.owner, supplier.threshold_overrides, product.threshold_overrides)
+    assert effective.price_increase_pct == 25 and effective.min_margin_pct == 15
+    bad = alice_client.post(
+        reverse("product_edit", args=[product.pk]),
+        {"url": product.url, "check_interval": "6", "t-price_increase_pct": "-4"},
+    )
+    assert bad.status_code == 200 and "greater than or equal to 1" in bad.content.decode()
