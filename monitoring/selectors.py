@@ -20,6 +20,7 @@ from .models import HEALTH_KINDS, Finding, FindingEvent, Review, Snapshot, Store
 
 FAILED_STATUSES = [CheckStatus.BLOCKED, CheckStatus.ERROR, CheckStatus.UNPARSEABLE, CheckStatus.REFUSED]
 PAGE_SIZE = 25
+ATTENTION_LIMIT = 40  # findings listed on the overview, most severe first
 
 
 def open_findings(user):
@@ -62,11 +63,12 @@ def health(user, now: datetime) -> Health:
 
 
 def overview(user, now: datetime) -> dict:
-    findings = list(open_findings(user)[:100])
+    findings = list(open_findings(user)[: ATTENTION_LIMIT * 2])
     attention = [f for f in findings if not f.is_health and not (f.snoozed_until and f.snoozed_until > now)]
     return {
         "now": now,
-        "attention": attention,
+        "attention": attention[:ATTENTION_LIMIT],  # the most severe first; the rest on the findings page
+        "attention_more": max(0, len(attention) - ATTENTION_LIMIT),
         "critical": sum(1 for f in attention if f.severity >= 30),
         "health_findings": [f for f in findings if f.is_health],
         "snoozed": sum(1 for f in findings if f.snoozed_until and f.snoozed_until > now),
