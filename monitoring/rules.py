@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
+from suppliers.margins import margin_pct
+
 from . import themes
 from .observation import Observation, Status, StoreInfo
 from .stats import fisher_greater
@@ -215,17 +217,17 @@ def rule_price_collapse(ctx: ProductContext) -> Verdict:
     return CLEAR
 
 
-def margin_pct(my_price: Decimal, supplier_price: Decimal, shipping: Decimal | None) -> Decimal:
-    return (my_price - supplier_price - (shipping or 0)) / my_price * HUNDRED
-
-
 def rule_margin_low(ctx: ProductContext) -> Verdict:
     obs, t = ctx.obs, ctx.thresholds
-    if obs.price is None or not ctx.my_price or ctx.my_price <= 0:
-        return HOLD
-    if ctx.my_currency and obs.currency and ctx.my_currency != obs.currency:
-        return HOLD  # prices in different currencies cannot be compared honestly
-    margin = margin_pct(ctx.my_price, obs.price, ctx.shipping_cost)
+    margin = margin_pct(
+        my_price=ctx.my_price,
+        price=obs.price,
+        shipping_cost=ctx.shipping_cost,
+        my_currency=ctx.my_currency,
+        currency=obs.currency,
+    )
+    if margin is None:
+        return HOLD  # no selling price, no supplier price, or two currencies that cannot be compared
     if margin < t.min_margin_pct:
         severity = CRITICAL if margin < 0 else WARNING
         cost = obs.price + (ctx.shipping_cost or 0)

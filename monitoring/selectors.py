@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, Exists, ExpressionWrapper, F, Min, OuterRef, Q, Value
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -304,11 +304,3 @@ def findings_for(*, product: Product | None = None, supplier: Supplier | None = 
     else:
         qs = qs.filter(Q(supplier=supplier) | Q(product__supplier=supplier))
     return qs.order_by(F("resolved_at").desc(nulls_first=True), "-severity", "-opened_at")[:limit]
-
-
-def products_with_open(user) -> set[int]:
-    return set(
-        Product.objects.filter(owner=user)
-        .filter(Exists(Finding.objects.filter(product=OuterRef("pk"), resolved_at__isnull=True)))
-        .values_list("pk", flat=True)
-    )

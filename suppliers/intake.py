@@ -142,13 +142,6 @@ def default_currency(owner) -> str:
     return settings_for(owner).currency or "USD"
 
 
-def margin_pct(*, my_price: Decimal | None, price: Decimal | None, shipping_cost: Decimal | None) -> Decimal | None:
-    """The user's margin at the supplier's (lowest) price, in percent of their selling price."""
-    if not my_price or price is None:
-        return None
-    return (my_price - price - (shipping_cost or 0)) / my_price * 100
-
-
 def clean_url(url: str) -> str:
     try:
         url = platforms.clean_shop_url(url)

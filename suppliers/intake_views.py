@@ -22,7 +22,7 @@ from monitoring.scheduling import check_now
 
 from . import intake
 from .forms import PLATFORM_CHOICES, ShopUrlField
-from .models import CheckStatus
+from .models import CheckStatus, margin_pct
 from .platforms import Platform
 from .services import DuplicateError
 
@@ -209,7 +209,7 @@ class ProductAdd(LoginRequiredMixin, View):
             )
             obs = preview.obs
             if obs is not None and obs.ok and obs.currency == currency:
-                ctx["margin"] = intake.margin_pct(
+                ctx["margin"] = margin_pct(
                     my_price=data["my_price"], price=obs.price, shipping_cost=data["shipping_cost"]
                 )
         return render(self.request, _template(self.request, PRODUCT_TEMPLATE, "preview"), ctx)

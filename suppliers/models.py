@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from .margins import margin_pct
 from .platforms import Platform
 
 MONEY = {"max_digits": 18, "decimal_places": 4}
@@ -161,13 +162,13 @@ class Product(Checkable):
 
     @property
     def margin_pct(self):
-        """The user's margin on the current supplier price, in percent of their selling price."""
-        if not self.my_price or self.price is None:
-            return None
-        if self.my_currency and self.currency and self.my_currency != self.currency:
-            return None
-        cost = self.price + (self.shipping_cost or 0)
-        return (self.my_price - cost) / self.my_price * 100
+        return margin_pct(
+            my_price=self.my_price,
+            price=self.price,
+            shipping_cost=self.shipping_cost,
+            my_currency=self.my_currency,
+            currency=self.currency,
+        )
 
 
 # --- The test-order log -----------------------------------------------------------------------------
