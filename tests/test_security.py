@@ -554,7 +554,18 @@ def production(tmp_path_factory):
         SECRET_KEY=secret,
         ALLOWED_HOSTS="dropwatch.example.com",
         DATABASE_URL=f"sqlite:///{tmp}/db.sqlite3",
+        STATIC_ROOT=str(tmp / "static"),
     )
+    # Production serves collected, hashed static files (as the Dockerfile builds them).
+    collected = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert collected.returncode == 0, collected.stderr[-3000:]
     result = subprocess.run(
         [sys.executable, "-c", PRODUCTION_PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
