@@ -1195,7 +1195,6 @@ def detail_breakdown(product_ids: list[int], user) -> tuple[dict[str, list[float
     from django.utils import timezone
 
     from monitoring import selectors
-    from monitoring.models import Snapshot
     from suppliers.models import Product
 
     products = {p.pk: p for p in Product.objects.filter(owner=user, pk__in=product_ids)}
@@ -1203,23 +1202,7 @@ def detail_breakdown(product_ids: list[int], user) -> tuple[dict[str, list[float
     now = timezone.now()
     for pk in product_ids:
         product = products[pk]
-        qs = (
-            Snapshot.objects.filter(product=product, taken_at__gte=now - timedelta(days=selectors.HISTORY_DAYS))
-            .order_by("taken_at")
-            .only(
-                "taken_at",
-                "status",
-                "price",
-                "currency",
-                "rating",
-                "stars_5",
-                "stars_4",
-                "stars_3",
-                "stars_2",
-                "stars_1",
-                "in_stock",
-            )
-        )
+        qs = selectors.history_snapshots(product, now)  # the very query the product page runs
         sql, params = qs.query.sql_with_params()
         start = time.perf_counter()
         with connection.cursor() as cursor:

@@ -177,8 +177,9 @@ def _status_filter(qs, status: str):
 HISTORY_DAYS = 90
 
 
-def product_history(product: Product, now: datetime) -> dict:
-    snapshots = list(
+def history_snapshots(product: Product, now: datetime):
+    """The product's checks of the last HISTORY_DAYS, oldest first, with only what the charts draw."""
+    return (
         Snapshot.objects.filter(product=product, taken_at__gte=now - timedelta(days=HISTORY_DAYS))
         .order_by("taken_at")
         .only(
@@ -195,6 +196,10 @@ def product_history(product: Product, now: datetime) -> dict:
             "in_stock",
         )
     )
+
+
+def product_history(product: Product, now: datetime) -> dict:
+    snapshots = list(history_snapshots(product, now))
     currency = product.currency
     price = charts.Series(
         "Supplier price",
