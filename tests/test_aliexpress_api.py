@@ -328,3 +328,75 @@ def test_from_settings(settings):
         "t",
         "https://api-sg.aliexpress.com/sync",
     )
+
+
+ITEM_PAGE = """<html><head><title>Kettle - AliExpress</title></head><body><script>
+window.runParams = {data: %s};</script></body></html>"""
+
+
+def _item_page(price="9.50"):
+    data = {
+        "productInfoComponent": {"idStr": "1005000000000042", "subject": "Test kettle"},
+        "priceComponent": {
+            "skuPriceList": [
+                {"skuVal": {"skuActivityAmount": {"value": float(price), "currency": "EUR"}, "availQuantity": 5}}
+            ]
+        },
+        "sellerComponent": {"storeNum": "77", "storeName": "Kettle Shop"},
+        "storeFeedbackComponent": {"sellerPositiveRate": "96.5"},
+    }
+    return ITEM_PAGE % json.dumps(data)
+
+
+@pytest.fixture
+def item_shop():
+    from .servers import LocalShop
+
+    shop = LocalShop()
+    yield shop
+    shop.close()
+
+
+@pytest.fixture
+def configured(settings, gateway):
+    settings.ALIEXPRESS_APP_KEY, settings.ALIEXPRESS_APP_SECRET = APP_KEY, APP_SECRET
+    settings.ALIEXPRESS_ACCESS_TOKEN, settings.ALIEXPRESS_API_URL = TOKEN, gateway
+    return settings
+
+
+def test_a_live_check_adds_the_detailed_seller_ratings_from_the_api(configured, item_shop, fetcher):
+    from monitoring.sources.aliexpress import AliExpressAdapter
+
+    item_shop.page("/item/1005000000000042.html", _item_page("9.50"))
+    obs = AliExpressAdapter().observe(item_shop.url("/item/1005000000000042.html"), fetcher, CTX)
+    assert obs.status == Status.OK, obs.message
+    assert obs.price == D("9.50")  # what the page shows buyers wins
+    assert obs.store.positive_feedback_pct == D("96.5")  # only the page has it
+    assert (obs.store.rating_described, obs.store.rating_communication, obs.store.rating_shipping) == (
+        D("4.9"),
+        D("4.7"),
+        D("4.1"),
+    )  # only the API has them
+    assert obs.rating == D("4.5") and obs.review_count == 12  # filled from the API where the page had none
+    assert GatewayHandler.received[-1]["product_id"] == "1005000000000042"
+
+
+def test_when_the_page_is_blocked_the_api_answer_stands_in(configured, item_shop, fetcher):
+    from monitoring.sources.aliexpress import AliExpressAdapter
+
+    item_shop.page(
+        "/item/1005000000000042.html",
+        "<html><head><title>Captcha Interception</title></head><body>slide to verify</body></html>",
+    )
+    obs = AliExpressAdapter().observe(item_shop.url("/item/1005000000000042.html"), fetcher, CTX)
+    assert obs.status == Status.OK and obs.price == D("9.90") and obs.store.rating_shipping == D("4.1")
+
+
+def test_without_an_app_key_the_api_is_not_asked(settings, gateway, item_shop, fetcher):
+    from monitoring.sources.aliexpress import AliExpressAdapter
+
+    settings.ALIEXPRESS_APP_KEY = ""
+    item_shop.page("/item/1005000000000042.html", _item_page())
+    obs = AliExpressAdapter().observe(item_shop.url("/item/1005000000000042.html"), fetcher, CTX)
+    assert obs.status == Status.OK and obs.store.rating_described is None
+    assert GatewayHandler.received == []

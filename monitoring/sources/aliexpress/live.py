@@ -55,8 +55,52 @@ def observe(adapter, url: str, fetcher, ctx: FetchContext) -> Observation:
         from_api = _observe_mtop(product_id, url, fetcher, ctx, {**cookies, **_h5_tokens(page.headers)})
         if from_api is not None and (from_api.status != Status.BLOCKED or not obs.ok):
             obs = from_api
+    if product_id:
+        obs = _with_open_platform(obs, product_id, url, fetcher, ctx)
     if obs.ok and product_id:
         _add_reviews(obs, product_id, url, fetcher, ctx, cookies)
+    return obs
+
+
+def _with_open_platform(obs: Observation, product_id: str, url: str, fetcher, ctx: FetchContext) -> Observation:
+    """With an app key configured, ask the official API too: it is the only source of the three detailed
+    seller ratings, and it answers when the page shows us a captcha. The page's reading wins where both
+    have a value (it is what buyers see); the API fills what the page lacks."""
+    from ..aliexpress_api import OpenPlatformClient
+
+    client = OpenPlatformClient.from_settings()
+    if client is None:
+        return obs
+    api = client.observe_product(product_id, fetcher, ctx, url=url)
+    if not api.ok:
+        if obs.ok or obs.status == Status.NOT_FOUND:
+            return obs
+        return api if api.status == Status.NOT_FOUND else obs  # the page's failure explains itself better
+    if not obs.ok:
+        return api  # blocked or unreadable page: the official answer stands in for it
+    for name in (
+        "title",
+        "price",
+        "price_max",
+        "original_price",
+        "currency",
+        "in_stock",
+        "stock_quantity",
+        "rating",
+        "review_count",
+        "rating_histogram",
+        "orders_count",
+        "ships_to_buyer",
+    ):
+        if getattr(obs, name) in (None, ""):
+            setattr(obs, name, getattr(api, name))
+    if api.store is not None:
+        if obs.store is None:
+            obs.store = api.store
+        else:
+            for name, value in vars(api.store).items():
+                if getattr(obs.store, name) in (None, "") and value not in (None, ""):
+                    setattr(obs.store, name, value)
     return obs
 
 
