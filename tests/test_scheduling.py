@@ -107,19 +107,18 @@ def test_two_ticks_racing_over_500_items_dispatch_each_once(alice, settings):
     assert set(claimed) == {p.pk for p in products}
 
 
-class BrokenBroker:
-    name = "monitoring.check_product"
-
-    def apply_async(self, *args, **kwargs):
-        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
-
-
 @pytest.mark.django_db
 def test_with_the_broker_down_items_stay_due_for_the_next_tick(alice):
+    from monitoring.tasks import check_product
+
+    from .faults import celery_broker
+    from .smtp import free_port
+
     (product,) = make_products(alice, 1)
     claims = claim()
     now = timezone.now()
-    assert dispatch(BrokenBroker(), Product, claims, now=now) == 0
+    with celery_broker(f"redis://127.0.0.1:{free_port()}/0"):  # a real publish to a port nothing listens on
+        assert dispatch(check_product, Product, claims, now=now) == 0
     product.refresh_from_db()
     assert product.next_check_at == now and product.pending_slot == claims[0].slot
     assert [c.pk for c in claim(now=now + timedelta(seconds=1))] == [product.pk]
