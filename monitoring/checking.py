@@ -144,9 +144,9 @@ def record_product_check(*, product_id: int, slot: datetime, obs: Observation, n
             product.last_ok_at = now
 
         supplier = _attach_supplier(product, obs)
-        t = thresholds_for(
-            product.owner, supplier.threshold_overrides if supplier else None, product.threshold_overrides
-        )
+        user_layer = settings_for(product.owner).thresholds  # read once: the store rules below use it too
+        supplier_layer = supplier.threshold_overrides if supplier else None
+        t = DEFAULTS.with_overrides(user_layer, supplier_layer, product.threshold_overrides)
         current = open_findings(product=product)
         ctx = rules.ProductContext(
             now=now,
@@ -182,6 +182,7 @@ def record_product_check(*, product_id: int, slot: datetime, obs: Observation, n
                     supplier,
                     obs.store,
                     now,
+                    DEFAULTS.with_overrides(user_layer, supplier_layer),
                     source=StoreSnapshot.Source.PRODUCT_PAGE,
                     source_key=f"product:{product.pk}:{slot.isoformat()}",
                 )
@@ -310,7 +311,9 @@ def _negative_reviews(product: Product, now: datetime, t: Thresholds) -> list[ru
 def _attach_supplier(product: Product, obs: Observation) -> Supplier | None:
     """The product's supplier, created from the page's store block the first time we see it."""
     if product.supplier_id:
-        return Supplier.objects.select_for_update().get(pk=product.supplier_id)
+        supplier = Supplier.objects.select_for_update(of=("self",)).get(pk=product.supplier_id)
+        supplier.owner = product.owner  # the same user, already loaded (with its settings)
+        return supplier
     if obs.ok and obs.store and obs.store.id:
         supplier = supplier_for_store(
             owner=product.owner,
@@ -320,7 +323,9 @@ def _attach_supplier(product: Product, obs: Observation) -> Supplier | None:
             store_url=obs.store.url,
         )
         product.supplier = supplier
-        return Supplier.objects.select_for_update().get(pk=supplier.pk)
+        supplier = Supplier.objects.select_for_update(of=("self",)).get(pk=supplier.pk)
+        supplier.owner = product.owner
+        return supplier
     return None
 
 
@@ -337,7 +342,7 @@ _STORE_FIELDS = (
 
 
 def _record_store_reading(
-    supplier: Supplier, store: StoreInfo, now: datetime, *, source: str, source_key: str
+    supplier: Supplier, store: StoreInfo, now: datetime, t: Thresholds, *, source: str, source_key: str
 ) -> list[Change]:
     """Keep a supplier's freshest metrics and their history; evaluate the store rules on each new reading."""
     values = {name: getattr(store, name) for name in _STORE_FIELDS}
@@ -378,7 +383,7 @@ def _record_store_reading(
         store=store,
         history=history,
         open=as_open(current),
-        thresholds=thresholds_for(supplier.owner, supplier.threshold_overrides),
+        thresholds=t,
     )
     return findings_apply(
         owner=supplier.owner, verdicts=rules.evaluate_store(ctx), current=current, now=now, supplier=supplier
@@ -405,9 +410,15 @@ def record_supplier_check(*, supplier_id: int, slot: datetime, obs: Observation,
             )
         )
         changes: list[Change] = []
+        t = thresholds_for(supplier.owner, supplier.threshold_overrides)
         if status == Status.OK and obs.store and not obs.store.is_empty():
             changes += _record_store_reading(
-                supplier, obs.store, now, source=StoreSnapshot.Source.STORE_PAGE, source_key=f"store:{slot.isoformat()}"
+                supplier,
+                obs.store,
+                now,
+                t,
+                source=StoreSnapshot.Source.STORE_PAGE,
+                source_key=f"store:{slot.isoformat()}",
             )
         else:
             try:
@@ -422,7 +433,6 @@ def record_supplier_check(*, supplier_id: int, slot: datetime, obs: Observation,
                     )
             except IntegrityError:
                 return CheckResult("skipped", skipped=True)
-        t = thresholds_for(supplier.owner, supplier.threshold_overrides)
         current = open_findings(supplier=supplier)
         health = {"unverifiable": rules.rule_unverifiable(status, statuses, obs.message, t)}
         changes += findings_apply(owner=supplier.owner, verdicts=health, current=current, now=now, supplier=supplier)
