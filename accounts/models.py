@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 
-from monitoring.models import Severity
+from monitoring.severity import Severity
 
 
 class NotifyMode(models.TextChoices):

@@ -38,7 +38,7 @@ def clients():
     import httpx
 
     from monitoring.fetch import Fetcher
-    from monitoring.politeness import LocalLimiter
+    from monitoring.fetch.politeness import LocalLimiter
     from monitoring.sources.base import Page
 
     fetcher = Fetcher(allowed_hosts=["127.0.0.1"], limiter=LocalLimiter(0))

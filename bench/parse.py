@@ -1,6 +1,6 @@
 """Adapter parse time per saved real page, against the floor of merely decoding the same document.
 
-Every file under ../shared/fixtures/*/* goes through `monitoring.observe.observe_document` (block-page
+Every file under ../shared/fixtures/*/* goes through `monitoring.sources.observe.observe_document` (block-page
 check + the platform's adapter, exactly as a fetched page) RUNS times. The floor is `json.loads` for JSON
 documents and `lxml.html.fromstring` for HTML/JS ones: what any parser must pay to read the bytes, so the
 difference is the adapter's own work. Target (issues): median ≤ 50 ms, p95 ≤ 150 ms.
@@ -74,7 +74,7 @@ def run(argv=None) -> Result:
     )
     files = fixture_files()
     setup_django()
-    from monitoring.observe import observe_document
+    from monitoring.sources.observe import observe_document
 
     result.headers = [
         "page",

@@ -248,8 +248,8 @@ def take_turns(workers: dict[str, Worker], ids, rounds: int, between=None) -> di
 
 def bare_loop(urls) -> tuple[float, list[float], set]:
     from monitoring.fetch import build_fetcher
-    from monitoring.observe import observe_url
-    from monitoring.politeness import LocalLimiter
+    from monitoring.fetch.politeness import LocalLimiter
+    from monitoring.sources.observe import observe_url
 
     fetcher = build_fetcher(limiter=LocalLimiter(0))
     for url in urls[:5]:  # warm-up

@@ -20,15 +20,16 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import settings_for
-from suppliers.models import CheckStatus, Product, Supplier
+from suppliers.models import Product, Supplier
 from suppliers.services import supplier_for_store
 
 from . import rules, themes, trust
 from .findings import Change, as_open, findings_apply, open_findings
 from .models import Review, Snapshot, StoreSnapshot
-from .observation import Observation, Status, StoreInfo
-from .observe import observe_url
+from .observation import Observation, StoreInfo
 from .sources.base import FetchContext
+from .sources.observe import observe_url
+from .statuses import CheckStatus
 from .thresholds import DEFAULTS, Thresholds
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,7 @@ def run_product_check(product_id: int, slot: datetime, claimant: str = "", resum
     try:
         obs = observe_url(product.url, platform=product.platform, ctx=fetch_context(product.owner))
     except SoftTimeLimitExceeded:
-        obs = Observation.failed(Status.ERROR, "The check took too long and was stopped.", url=product.url)
+        obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=product.url)
     return record_product_check(product_id=product_id, slot=slot, obs=obs, now=timezone.now())
 
 
@@ -98,7 +99,7 @@ def run_supplier_check(supplier_id: int, slot: datetime, claimant: str = "", res
     try:
         obs = observe_store(supplier)
     except SoftTimeLimitExceeded:
-        obs = Observation.failed(Status.ERROR, "The check took too long and was stopped.", url=supplier.store_url)
+        obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=supplier.store_url)
     return record_supplier_check(supplier_id=supplier_id, slot=slot, obs=obs, now=timezone.now())
 
 
@@ -124,23 +125,23 @@ def record_product_check(*, product_id: int, slot: datetime, obs: Observation, n
         product = Product.objects.select_for_update(of=("self",)).select_related("owner").get(pk=product_id)
         if product.pending_slot != slot:
             return CheckResult("skipped", skipped=True)  # finished already, by another worker
-        status = obs.status if obs.status in CheckStatus.values else Status.ERROR
+        status = obs.status if obs.status in CheckStatus.values else CheckStatus.ERROR
         history, statuses = _product_history(product, now)
         try:
             with transaction.atomic():
                 Snapshot.objects.create(product=product, slot=slot, taken_at=now, **_snapshot_fields(obs, status))
         except IntegrityError:
             return CheckResult("skipped", skipped=True)  # this slot already has its snapshot
-        if status == Status.OK:
+        if status == CheckStatus.OK:
             _update_latest(product, obs, history)
             _store_reviews(product, obs, now)
         product.last_checked_at = now
         product.last_status = status
         product.last_message = (obs.message or "")[:500]
         product.consecutive_failures = (
-            0 if status in (Status.OK, Status.NOT_FOUND) else product.consecutive_failures + 1
+            0 if status in (CheckStatus.OK, CheckStatus.NOT_FOUND) else product.consecutive_failures + 1
         )
-        if status == Status.OK:
+        if status == CheckStatus.OK:
             product.last_ok_at = now
 
         supplier = _attach_supplier(product, obs)
@@ -162,9 +163,9 @@ def record_product_check(*, product_id: int, slot: datetime, obs: Observation, n
             baseline_since=_baseline_since(product),
             negative_reviews=_negative_reviews(product, now, t),
         )
-        if status == Status.OK and history and obs.currency and history[-1].currency not in ("", obs.currency):
+        if status == CheckStatus.OK and history and obs.currency and history[-1].currency not in ("", obs.currency):
             product.baseline_since["price"] = now.isoformat()  # a currency switch restarts the price baseline
-        if status == Status.OK:
+        if status == CheckStatus.OK:
             product.baseline_price = rules.price_baseline(ctx)
         changes = findings_apply(
             owner=product.owner, verdicts=rules.evaluate_product(ctx), current=current, now=now, product=product
@@ -177,7 +178,7 @@ def record_product_check(*, product_id: int, slot: datetime, obs: Observation, n
         product.save()
 
         if supplier is not None:
-            if status == Status.OK and obs.store and not obs.store.is_empty():
+            if status == CheckStatus.OK and obs.store and not obs.store.is_empty():
                 changes += _record_store_reading(
                     supplier,
                     obs.store,
@@ -191,7 +192,7 @@ def record_product_check(*, product_id: int, slot: datetime, obs: Observation, n
 
 
 def _snapshot_fields(obs: Observation, status: str) -> dict:
-    if status != Status.OK:
+    if status != CheckStatus.OK:
         return {"status": status, "message": (obs.message or "")[:500]}
     hist = obs.rating_histogram or {}
     has_hist = obs.rating_histogram is not None
@@ -219,7 +220,7 @@ def _product_history(product: Product, now: datetime) -> tuple[list[rules.Point]
     points, statuses = [], []
     for s in rows:
         statuses.append(s.status)
-        if s.status == Status.OK:
+        if s.status == CheckStatus.OK:
             points.append(
                 rules.Point(
                     at=s.taken_at,
@@ -361,7 +362,7 @@ def _record_store_reading(
             rating_shipping=s.rating_shipping,
         )
         for s in StoreSnapshot.objects.filter(
-            supplier=supplier, status=Status.OK, taken_at__lt=now, taken_at__gte=now - timedelta(days=HISTORY_DAYS)
+            supplier=supplier, status=CheckStatus.OK, taken_at__lt=now, taken_at__gte=now - timedelta(days=HISTORY_DAYS)
         ).order_by("taken_at")
     ]
     try:
@@ -401,7 +402,7 @@ def record_supplier_check(*, supplier_id: int, slot: datetime, obs: Observation,
         supplier = Supplier.objects.select_for_update(of=("self",)).select_related("owner").get(pk=supplier_id)
         if supplier.pending_slot != slot:
             return CheckResult("skipped", skipped=True)
-        status = obs.status if obs.status in CheckStatus.values else Status.ERROR
+        status = obs.status if obs.status in CheckStatus.values else CheckStatus.ERROR
         statuses = list(
             reversed(
                 StoreSnapshot.objects.filter(supplier=supplier, source=StoreSnapshot.Source.STORE_PAGE)
@@ -411,7 +412,7 @@ def record_supplier_check(*, supplier_id: int, slot: datetime, obs: Observation,
         )
         changes: list[Change] = []
         t = thresholds_for(supplier.owner, supplier.threshold_overrides)
-        if status == Status.OK and obs.store and not obs.store.is_empty():
+        if status == CheckStatus.OK and obs.store and not obs.store.is_empty():
             changes += _record_store_reading(
                 supplier,
                 obs.store,
@@ -440,8 +441,8 @@ def record_supplier_check(*, supplier_id: int, slot: datetime, obs: Observation,
         supplier.last_checked_at = now
         supplier.last_status = status
         supplier.last_message = (obs.message or "")[:500]
-        supplier.consecutive_failures = 0 if status == Status.OK else supplier.consecutive_failures + 1
-        if status == Status.OK:
+        supplier.consecutive_failures = 0 if status == CheckStatus.OK else supplier.consecutive_failures + 1
+        if status == CheckStatus.OK:
             supplier.last_ok_at = now
         supplier.pending_slot = None
         supplier.check_started_at = None

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
-from .models import HEALTH_KINDS, Finding, FindingEvent, Notification, Severity
+from .models import HEALTH_KINDS, Finding, FindingEvent, Notification
 from .rules import OpenFinding, Signal, Verdict
 
 
@@ -170,6 +170,3 @@ def finding_resolve(*, finding: Finding, now: datetime) -> None:
             for kind in kinds:
                 target.baseline_since[kind] = now.isoformat()
             target.save(update_fields=["baseline_since"])
-
-
-SEVERITY_LABELS = dict(Severity.choices)

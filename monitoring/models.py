@@ -5,7 +5,10 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from suppliers.models import MONEY, CheckStatus, Product, Supplier
+from suppliers.models import MONEY, Product, Supplier
+
+from .severity import Severity
+from .statuses import CheckStatus
 
 
 class Snapshot(models.Model):
@@ -102,12 +105,6 @@ class Review(models.Model):
 
     def __str__(self):
         return f"{self.stars}★ {self.platform_review_id}"
-
-
-class Severity(models.IntegerChoices):
-    INFO = 10, "Info"
-    WARNING = 20, "Warning"
-    CRITICAL = 30, "Critical"
 
 
 class FindingKind(models.TextChoices):

@@ -9,16 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from enum import StrEnum
+from enum import Enum
 
-
-class Status(StrEnum):
-    OK = "ok"
-    BLOCKED = "blocked"  # a captcha / anti-bot page: never parsed as data
-    NOT_FOUND = "not_found"  # the listing is gone
-    UNPARSEABLE = "unparseable"  # a page we fetched but could not read (layout change?)
-    REFUSED = "refused"  # we would not fetch it (SSRF guard, bad scheme)
-    ERROR = "error"  # the fetch failed (timeouts, 5xx after retries, too large)
+from .statuses import CheckStatus
 
 
 @dataclass
@@ -48,8 +41,33 @@ class StoreInfo:
 
 
 @dataclass
+class Variant:
+    """One SKU of a listing, as the platform names it."""
+
+    id: str  # the platform's own SKU id (AliExpress skuId, Shopify variant id, schema.org sku / offer id)
+    name: str = ""  # the human text of its options: "Color: Black; Plug: USB-C"
+    price: Decimal | None = None
+    original_price: Decimal | None = None
+    currency: str = ""
+    in_stock: bool | None = None
+    stock_quantity: int | None = None
+
+
+@dataclass
+class Shipping:
+    """What delivery to the user's ship-to country costs and takes, as the source states it."""
+
+    to: str = ""  # ISO 3166 alpha-2
+    fee: Decimal | None = None  # 0 means free shipping
+    currency: str = ""
+    days_min: int | None = None
+    days_max: int | None = None
+    method: str = ""
+
+
+@dataclass
 class Observation:
-    status: Status = Status.OK
+    status: CheckStatus = CheckStatus.OK
     message: str = ""
     platform: str = ""
     url: str = ""
@@ -69,13 +87,16 @@ class Observation:
     labels: list[str] = field(default_factory=list)  # "Choice", "Guaranteed Genuine", ...
     ships_to_buyer: bool | None = None
     reviews: list[Review] = field(default_factory=list)
+    variants: list[Variant] = field(default_factory=list)
+    shipping: Shipping | None = None
+    image: str = ""  # the main image URL
 
     @property
     def ok(self) -> bool:
-        return self.status == Status.OK
+        return self.status == CheckStatus.OK
 
     @classmethod
-    def failed(cls, status: Status, message: str, *, url: str = "", platform: str = "") -> Observation:
+    def failed(cls, status: CheckStatus, message: str, *, url: str = "", platform: str = "") -> Observation:
         return cls(status=status, message=message, url=url, platform=platform)
 
     # --- the inspect --json format -------------------------------------------------------------
@@ -89,6 +110,8 @@ class Observation:
         )
         data["store"] = _jsonable(data["store"]) if self.store is not None else None
         data["reviews"] = [_jsonable(r) for r in data["reviews"]]
+        data["variants"] = [_jsonable(v) for v in data["variants"]]
+        data["shipping"] = _jsonable(data["shipping"]) if self.shipping is not None else None
         return _jsonable(data)
 
     @classmethod
@@ -96,7 +119,7 @@ class Observation:
         store = data.get("store")
         histogram = data.get("rating_histogram")
         return cls(
-            status=Status(data.get("status") or "ok"),
+            status=CheckStatus(data.get("status") or "ok"),
             message=data.get("message") or "",
             platform=data.get("platform") or "",
             url=data.get("url") or "",
@@ -143,11 +166,37 @@ class Observation:
                 for r in data.get("reviews") or []
                 if r.get("stars") is not None
             ],
+            variants=[
+                Variant(
+                    id=str(v.get("id") or ""),
+                    name=v.get("name") or "",
+                    price=_decimal(v.get("price")),
+                    original_price=_decimal(v.get("original_price")),
+                    currency=(v.get("currency") or "").upper(),
+                    in_stock=v.get("in_stock"),
+                    stock_quantity=v.get("stock_quantity"),
+                )
+                for v in data.get("variants") or []
+                if isinstance(v, dict)
+            ],
+            shipping=(
+                Shipping(
+                    to=(shipping.get("to") or "").upper(),
+                    fee=_decimal(shipping.get("fee")),
+                    currency=(shipping.get("currency") or "").upper(),
+                    days_min=shipping.get("days_min"),
+                    days_max=shipping.get("days_max"),
+                    method=shipping.get("method") or "",
+                )
+                if isinstance(shipping := data.get("shipping"), dict)
+                else None
+            ),
+            image=data.get("image") or "",
         )
 
 
 # Money goes out as a decimal string ("1.73"); ratings and percentages as numbers (4.5, 86.6).
-_MONEY_FIELDS = {"price", "price_max", "original_price"}
+_MONEY_FIELDS = {"price", "price_max", "original_price", "fee"}
 
 
 def _jsonable(value, key: str = ""):
@@ -159,7 +208,7 @@ def _jsonable(value, key: str = ""):
         return format(value, "f") if key in _MONEY_FIELDS else float(value)
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, StrEnum):
+    if isinstance(value, Enum):
         return str(value)
     return value
 

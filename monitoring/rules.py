@@ -18,12 +18,13 @@ from statistics import median
 from suppliers.margins import margin_pct
 
 from . import themes
-from .observation import Observation, Status, StoreInfo
+from .observation import Observation, StoreInfo
 from .stats import fisher_greater
+from .statuses import CheckStatus
 from .thresholds import Thresholds
 
 INFO, WARNING, CRITICAL = 10, 20, 30
-FAILED = {Status.BLOCKED, Status.ERROR, Status.UNPARSEABLE, Status.REFUSED}
+FAILED = {CheckStatus.BLOCKED, CheckStatus.ERROR, CheckStatus.UNPARSEABLE, CheckStatus.REFUSED}
 HUNDRED = Decimal(100)
 
 
@@ -455,10 +456,10 @@ def rule_review_burst(ctx: ProductContext) -> Verdict:
 
 
 def rule_listing_removed(ctx: ProductContext) -> Verdict:
-    if ctx.status == Status.NOT_FOUND:
+    if ctx.status == CheckStatus.NOT_FOUND:
         streak = 1
         for status in reversed(ctx.recent_statuses):
-            if status != Status.NOT_FOUND:
+            if status != CheckStatus.NOT_FOUND:
                 break
             streak += 1
         if streak >= ctx.thresholds.removed_after:
@@ -473,7 +474,7 @@ def rule_listing_removed(ctx: ProductContext) -> Verdict:
                 )
             )
         return HOLD
-    return CLEAR if ctx.status == Status.OK else HOLD
+    return CLEAR if ctx.status == CheckStatus.OK else HOLD
 
 
 def failure_streak(status: str, earlier: list[str]) -> int:
@@ -492,9 +493,9 @@ def rule_unverifiable(status: str, earlier: list[str], message: str, t: Threshol
     streak = failure_streak(status, earlier)
     if streak >= t.unverifiable_after:
         why = {
-            Status.BLOCKED: "the shop shows us a captcha / anti-bot page",
-            Status.UNPARSEABLE: "the page could not be read (the shop may have changed its layout: parser broke?)",
-            Status.REFUSED: "the address is refused",
+            CheckStatus.BLOCKED: "the shop shows us a captcha / anti-bot page",
+            CheckStatus.UNPARSEABLE: "the page could not be read (the shop may have changed its layout: parser broke?)",
+            CheckStatus.REFUSED: "the address is refused",
         }.get(status, "the shop did not answer")
         return Verdict.fire(
             Signal(
@@ -531,7 +532,7 @@ def evaluate_product(ctx: ProductContext) -> dict[str, Verdict]:
         ),
         "listing_removed": rule_listing_removed(ctx),
     }
-    if ctx.status != Status.OK or ctx.obs is None:
+    if ctx.status != CheckStatus.OK or ctx.obs is None:
         return verdicts
     if not ctx.history:
         return verdicts

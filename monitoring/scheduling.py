@@ -24,7 +24,7 @@ from django.utils import timezone
 from suppliers.models import Product, Supplier
 from suppliers.platforms import host_of
 
-from .politeness import host_key
+from .fetch.politeness import host_key
 
 log = logging.getLogger(__name__)
 

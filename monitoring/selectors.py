@@ -13,7 +13,8 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, 
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
-from suppliers.models import CheckStatus, Product, Supplier
+from monitoring.statuses import CheckStatus
+from suppliers.models import Product, Supplier
 
 from . import charts, themes
 from .models import HEALTH_KINDS, Finding, FindingEvent, Review, Snapshot, StoreSnapshot, WorkerHeartbeat

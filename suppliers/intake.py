@@ -3,7 +3,7 @@ what Dropwatch reads from the page, and import a CSV of product URLs.
 
 Plain functions with keyword-only arguments (`<entity>_<action>`); the views only call them.
 
-The preview goes through the same `inspect` path as the scheduled checks (`monitoring.observe.observe_url`),
+The preview goes through the same `inspect` path as the scheduled checks (`monitoring.sources.observe.observe_url`),
 which never raises for a shop's behaviour: a captcha, a missing page or a refused address is a status with
 a message. The confirmation carries a *signed* stamp of the preview (the owner, the address, the platform
 and the store the page named): nothing the page said is taken back from the browser unsigned, and a
@@ -31,9 +31,10 @@ from django.db import DatabaseError, transaction
 
 from accounts.models import settings_for
 from monitoring.checking import fetch_context
-from monitoring.netguard import is_public_address
-from monitoring.observation import Observation, Status, StoreInfo
-from monitoring.observe import observe_url
+from monitoring.fetch.netguard import is_public_address
+from monitoring.observation import Observation, StoreInfo
+from monitoring.sources.observe import observe_url
+from monitoring.statuses import CheckStatus
 
 from . import platforms
 from .models import Product, Supplier
@@ -46,17 +47,17 @@ _PREVIEW_SALT = "suppliers.intake.preview"
 
 # What the user is told for each status the preview can end in (the shop's own message is shown beside it).
 STATUS_ADVICE = {
-    Status.OK: "",
-    Status.BLOCKED: "The shop shows us a captcha; Dropwatch will keep trying, you can still add it.",
-    Status.NOT_FOUND: (
+    CheckStatus.OK: "",
+    CheckStatus.BLOCKED: "The shop shows us a captcha; Dropwatch will keep trying, you can still add it.",
+    CheckStatus.NOT_FOUND: (
         "The shop says this page does not exist: the listing may be gone. Check the address; you can still add it."
     ),
-    Status.UNPARSEABLE: (
+    CheckStatus.UNPARSEABLE: (
         "Dropwatch fetched the page but could not find product data on it. You can still add it; "
         "every check will try again."
     ),
-    Status.REFUSED: "Dropwatch will not fetch this address, so it cannot be watched.",
-    Status.ERROR: "The page could not be fetched just now. You can still add it; Dropwatch will try again.",
+    CheckStatus.REFUSED: "Dropwatch will not fetch this address, so it cannot be watched.",
+    CheckStatus.ERROR: "The page could not be fetched just now. You can still add it; Dropwatch will try again.",
 }
 
 
@@ -247,7 +248,7 @@ class Preview(_ReadPage):
 
     @property
     def can_add(self) -> bool:
-        return self.existing is None and self.obs is not None and self.obs.status != Status.REFUSED
+        return self.existing is None and self.obs is not None and self.obs.status != CheckStatus.REFUSED
 
     @property
     def new_supplier_name(self) -> str:
@@ -328,7 +329,7 @@ class StorePreview(_ReadPage):
 
     @property
     def can_add(self) -> bool:
-        return self.existing is None and (self.obs is None or self.obs.status != Status.REFUSED)
+        return self.existing is None and (self.obs is None or self.obs.status != CheckStatus.REFUSED)
 
 
 def store_pages_readable(platform: str) -> bool:

@@ -19,10 +19,11 @@ from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
 from monitoring.scheduling import check_now
+from monitoring.statuses import CheckStatus
 
 from . import intake
 from .forms import PLATFORM_CHOICES, ShopUrlField
-from .models import CheckStatus, margin_pct
+from .models import margin_pct
 from .platforms import Platform
 from .services import DuplicateError
 

@@ -15,20 +15,12 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from monitoring.statuses import CheckStatus
+
 from .margins import margin_pct
 from .platforms import Platform
 
 MONEY = {"max_digits": 18, "decimal_places": 4}
-
-
-class CheckStatus(models.TextChoices):
-    PENDING = "pending", "Not checked yet"
-    OK = "ok", "OK"
-    BLOCKED = "blocked", "Blocked by the shop"
-    NOT_FOUND = "not_found", "Not found"
-    UNPARSEABLE = "unparseable", "Could not read the page"
-    REFUSED = "refused", "Address refused"
-    ERROR = "error", "Fetch failed"
 
 
 class Checkable(models.Model):

@@ -13,8 +13,9 @@ from accounts.models import NotifyMode, settings_for
 from monitoring import alerts
 from monitoring.checking import record_product_check
 from monitoring.models import Email, Notification, Severity
-from monitoring.observation import Observation, Status
+from monitoring.observation import Observation
 from monitoring.reminders import generate_reminders
+from monitoring.statuses import CheckStatus
 from suppliers import services, test_orders
 from suppliers.models import Product
 
@@ -165,7 +166,7 @@ def test_a_sender_that_crashed_mid_send_is_taken_over_with_the_same_message_id(s
 @pytest.mark.django_db
 def test_health_problems_are_sent_apart_and_gently(smtp, lamp):
     check(lamp, ok(), T0)
-    blocked = Observation.failed(Status.BLOCKED, "AliExpress answered with its captcha (slider) page.")
+    blocked = Observation.failed(CheckStatus.BLOCKED, "AliExpress answered with its captcha (slider) page.")
     for i in range(1, 4):
         check(lamp, blocked, T0 + timedelta(hours=6 * i))
     alerts.deliver(now=T0 + timedelta(days=1))

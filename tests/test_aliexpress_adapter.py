@@ -11,10 +11,10 @@ from decimal import Decimal
 import pytest
 
 from monitoring.fetch import FetchError
-from monitoring.observation import Status
 from monitoring.sources.aliexpress import AliExpressAdapter, locale_cookies, mtop_sign, parse_feedback, parse_store
 from monitoring.sources.aliexpress.live import FEEDBACK_URL, MTOP_APP_KEY, MTOP_URL
 from monitoring.sources.base import FetchContext, Page, ParseError, observe_page
+from monitoring.statuses import CheckStatus
 
 ADAPTER = AliExpressAdapter()
 D = Decimal
@@ -30,7 +30,7 @@ def parse_fixture(shared_fixture, name):
 
 def test_item_2022_modules_html(shared_fixture):
     obs = parse_fixture(shared_fixture, "item_2022_modules_3256803382674519.html")
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.product_id == "3256803382674519"
     assert obs.title == (
         "Unisex Glasses Windproof Outdoor Sport Eyewear Motocross Sunglasses Snowboard Goggles Ski Googles "
@@ -57,7 +57,7 @@ def test_item_2022_modules_html(shared_fixture):
 
 def test_runparams_2022_modules_json_uses_values_not_rounded_display_strings(shared_fixture):
     obs = parse_fixture(shared_fixture, "runparams_2022_modules_4000465717631.json")
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.price == D("143.9")  # the display string says "PKR 144"
     assert obs.price_max == D("1340.62")  # "PKR 1,341"
     assert obs.original_price == D("206.25")
@@ -77,7 +77,7 @@ def test_runparams_2022_modules_json_uses_values_not_rounded_display_strings(sha
 
 def test_runparams_2022_hierarchy_json(shared_fixture):
     obs = parse_fixture(shared_fixture, "runparams_2022_hierarchy_3256803246120444.json")
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.title.startswith("6 Pcs/set Fashion Watch Men Luxury Gifts Set")
     assert obs.price == D("13.36")
     assert obs.price_max == D("24.62")
@@ -98,7 +98,7 @@ def test_runparams_2022_hierarchy_json(shared_fixture):
 
 def test_runparams_2023_components_mexico(shared_fixture):
     obs = parse_fixture(shared_fixture, "runparams_2023_components_1005005424987520.js")
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.product_id == "1005005424987520"
     assert obs.title.startswith("Baofeng Walkie Talkie UV 5R 5W 8W doble banda")
     assert obs.price == D("155.59")
@@ -121,7 +121,7 @@ def test_runparams_2023_components_mexico(shared_fixture):
 
 def test_runparams_2023_components_single_sku(shared_fixture):
     obs = parse_fixture(shared_fixture, "runparams_2023_components_1005006427599086.js")
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.price == D("8.52")
     assert obs.price_max is None  # one SKU: no range
     assert obs.original_price == D("235.35")
@@ -140,7 +140,7 @@ def test_runparams_2023_components_single_sku(shared_fixture):
 
 def test_item_2025_rendered_polish_dom(shared_fixture):
     obs = parse_fixture(shared_fixture, "item_2025_rendered_pl_1005006722922099.html")
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.product_id == "1005006722922099"
     assert obs.title == (
         "Nowa wersja Pagoda pro Pagoda 5.8GHz dookólna antena 9.4DBi o wysokim wzmocnieniu dla odbiornika "
@@ -169,7 +169,7 @@ def test_item_2025_rendered_polish_dom(shared_fixture):
 
 def test_item_2025_not_found_takes_nothing_from_recommendations(shared_fixture):
     obs = parse_fixture(shared_fixture, "item_2025_not_found_de_1005008204179129.html")
-    assert obs.status == Status.NOT_FOUND
+    assert obs.status == CheckStatus.NOT_FOUND
     assert obs.product_id == "1005008204179129"
     assert obs.price is None
     assert obs.price_max is None
@@ -184,7 +184,7 @@ def test_item_2025_not_found_takes_nothing_from_recommendations(shared_fixture):
 
 def test_mtop_pdp_2026(shared_fixture):
     obs = parse_fixture(shared_fixture, "mtop_pdp_2026_1005012410104961.json")
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.product_id == "1005012410104961"
     assert obs.title.startswith("1 Buah Sisir Pelurus Rambut Portabel 2600mAh")
     assert obs.price == D("343297")
@@ -208,7 +208,7 @@ def test_store_page_shell(shared_fixture):
     path = shared_fixture("aliexpress/store_page_2024_4682001.html")
     page = Page(url="https://www.aliexpress.com/store/4682001", text=path.read_text(encoding="utf-8"))
     for obs in (parse_store(page), ADAPTER.parse(page)):
-        assert obs.status == Status.OK
+        assert obs.status == CheckStatus.OK
         assert obs.store.name == "FAN MODEL WORD Store"
         assert obs.store.id == "4682001"
         assert obs.store.url == "https://www.aliexpress.com/store/4682001"
@@ -336,7 +336,7 @@ def _parse(text, url="https://www.aliexpress.com/item/1005000000000001.html"):
 
 def test_synthetic_components_page():
     obs = _parse(_run_params_page(_components()))
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert (obs.price, obs.price_max, obs.original_price, obs.currency) == (D("9.99"), D("12.5"), D("19.99"), "EUR")
     assert (obs.stock_quantity, obs.in_stock) == (10, True)
     assert obs.orders_count == 1000
@@ -375,7 +375,7 @@ def test_single_sku_without_promotion_has_no_range_and_no_original():
 def test_missing_fields_are_none_never_zero():
     data = {"productInfoComponent": {"idStr": "1005000000000009", "subject": "Bare"}, "priceComponent": {}}
     obs = _parse(_run_params_page(data))
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.title == "Bare"
     for name in (
         "price",
@@ -427,7 +427,7 @@ def test_histogram_from_percentages_and_total_is_rounded():
 
 def test_offline_item_status_is_not_found():
     obs = _parse(_run_params_page(_components(itemStatusComponent={"status": 2})))
-    assert obs.status == Status.NOT_FOUND
+    assert obs.status == CheckStatus.NOT_FOUND
     assert obs.price is None
 
 
@@ -527,7 +527,7 @@ def test_mtop_explicit_no_stock_and_offline():
     assert _parse(json.dumps(no_stock)).in_stock is False
     offline = _mtop()
     offline["data"]["result"]["GLOBAL_DATA"]["globalData"]["itemStatus"] = 1
-    assert _parse(json.dumps(offline)).status == Status.NOT_FOUND
+    assert _parse(json.dumps(offline)).status == CheckStatus.NOT_FOUND
 
 
 def test_mtop_error_answer_is_a_parse_error():
@@ -580,7 +580,7 @@ you requested can not be found</div></div>
 
 def test_not_found_page_never_reports_recommendation_data():
     obs = _parse(NOT_FOUND, url="https://de.aliexpress.com/item/1005000000000666.html")
-    assert obs.status == Status.NOT_FOUND
+    assert obs.status == CheckStatus.NOT_FOUND
     assert (obs.price, obs.rating, obs.orders_count, obs.store, obs.title) == (None, None, None, None, "")
     assert obs.product_id == "1005000000000666"
 
@@ -591,7 +591,7 @@ def test_i18n_not_found_strings_on_a_normal_page_are_not_a_not_found():
         "</body>",
         '<script>x = {"PAGE_NOT_FOUND_RCMD_TITLE":"Sorry, the page you requested can not be found:("}</script></body>',
     )
-    assert _parse(page).status == Status.OK
+    assert _parse(page).status == CheckStatus.OK
 
 
 def test_captcha_page_is_blocked_by_the_fetcher_and_unparseable_on_its_own():
@@ -602,7 +602,7 @@ def test_captcha_page_is_blocked_by_the_fetcher_and_unparseable_on_its_own():
     with pytest.raises(ParseError, match="No AliExpress product data"):
         _parse(punish)
     blocked = observe_page(ADAPTER, Page(url="u", text=punish, blocked_reason="AliExpress captcha"))
-    assert blocked.status == Status.BLOCKED
+    assert blocked.status == CheckStatus.BLOCKED
     assert blocked.price is None
 
 
@@ -746,7 +746,7 @@ def test_observe_item_page_then_bounded_reviews():
     html = _run_params_page(_components())
     fetcher = FakeFetcher({ITEM_URL: lambda u, p, c: Page(url=u, text=html), FEEDBACK_URL: _reviews_route})
     obs = ADAPTER.observe(ITEM_URL, fetcher, CTX)
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.price == D("9.99")
     assert obs.rating_histogram == {5: 80, 4: 10, 3: 5, 2: 2, 1: 3}  # the page's own, not the feed's
     assert len(obs.reviews) == 25
@@ -774,7 +774,7 @@ def test_observe_stops_after_two_review_pages():
 @pytest.mark.parametrize(
     "failure",
     [
-        lambda u, p, c: (_ for _ in ()).throw(FetchError(Status.ERROR, "timed out")),
+        lambda u, p, c: (_ for _ in ()).throw(FetchError(CheckStatus.ERROR, "timed out")),
         lambda u, p, c: Page(url=u, text="<html>slide to verify</html>", blocked_reason="captcha"),
         lambda u, p, c: Page(url=u, text="oops", status_code=500),
         lambda u, p, c: Page(url=u, text="<html>not json</html>"),
@@ -785,7 +785,7 @@ def test_a_failing_reviews_fetch_does_not_fail_the_observation(failure):
         {ITEM_URL: lambda u, p, c: Page(url=u, text=_run_params_page(_components())), FEEDBACK_URL: failure}
     )
     obs = ADAPTER.observe(ITEM_URL, fetcher, CTX)
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.price == D("9.99")
     assert obs.reviews == []
     assert fetcher.urls().count(FEEDBACK_URL) == 1
@@ -793,9 +793,9 @@ def test_a_failing_reviews_fetch_does_not_fail_the_observation(failure):
 
 def test_observe_blocked_or_gone_item_page_fetches_nothing_else():
     for answer, status in (
-        (Page(url=ITEM_URL, text="<title>Captcha Interception</title>", blocked_reason="captcha"), Status.BLOCKED),
-        (Page(url=ITEM_URL, text="gone", status_code=404), Status.NOT_FOUND),
-        (Page(url=ITEM_URL, text=NOT_FOUND), Status.NOT_FOUND),
+        (Page(url=ITEM_URL, text="<title>Captcha Interception</title>", blocked_reason="captcha"), CheckStatus.BLOCKED),
+        (Page(url=ITEM_URL, text="gone", status_code=404), CheckStatus.NOT_FOUND),
+        (Page(url=ITEM_URL, text=NOT_FOUND), CheckStatus.NOT_FOUND),
     ):
         fetcher = FakeFetcher({ITEM_URL: lambda u, p, c, a=answer: a})
         assert ADAPTER.observe(ITEM_URL, fetcher, CTX).status == status
@@ -833,7 +833,7 @@ def test_observe_shell_page_falls_back_to_signed_mtop_and_fills_the_histogram_fr
         {ITEM_URL: lambda u, p, c: Page(url=u, text=SHELL), MTOP_URL: _mtop_route(), FEEDBACK_URL: _reviews_route}
     )
     obs = ADAPTER.observe(ITEM_URL, fetcher, CTX)
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.title == "Synthetic kettle"
     assert obs.price == D("20")
     assert obs.url == ITEM_URL
@@ -849,17 +849,17 @@ def test_observe_shell_with_blocked_mtop_is_blocked_not_unparseable():
     blocked = Page(url=MTOP_URL, text='{"ret":["RGV587_ERROR::SM"]}', blocked_reason="AliExpress's API refused us")
     fetcher = FakeFetcher({ITEM_URL: lambda u, p, c: Page(url=u, text=SHELL), MTOP_URL: lambda u, p, c: blocked})
     obs = ADAPTER.observe(ITEM_URL, fetcher, CTX)
-    assert obs.status == Status.BLOCKED
+    assert obs.status == CheckStatus.BLOCKED
     assert FEEDBACK_URL not in fetcher.urls()
 
 
 def test_observe_shell_when_mtop_is_unreachable_reports_the_pages_own_failure():
     def down(url, params, cookies):
-        raise FetchError(Status.ERROR, "connection refused")
+        raise FetchError(CheckStatus.ERROR, "connection refused")
 
     fetcher = FakeFetcher({ITEM_URL: lambda u, p, c: Page(url=u, text=SHELL), MTOP_URL: down})
     obs = ADAPTER.observe(ITEM_URL, fetcher, CTX)
-    assert obs.status == Status.UNPARSEABLE
+    assert obs.status == CheckStatus.UNPARSEABLE
     assert "runParams is empty" in obs.message
 
 
@@ -870,7 +870,7 @@ def test_observe_store_url_reads_the_store_only():
     )
     fetcher = FakeFetcher({store_url: lambda u, p, c: page})
     obs = ADAPTER.observe(store_url, fetcher, CTX)
-    assert (obs.status, obs.store.id, obs.store.name) == (Status.OK, "31337", "Lamp Store")
+    assert (obs.status, obs.store.id, obs.store.name) == (CheckStatus.OK, "31337", "Lamp Store")
     assert fetcher.urls() == [store_url]
 
 

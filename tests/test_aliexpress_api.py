@@ -13,10 +13,10 @@ from urllib.parse import parse_qsl
 import pytest
 
 from monitoring.fetch import Fetcher
-from monitoring.observation import Status
 from monitoring.sources.aliexpress import AliExpressAdapter
-from monitoring.sources.aliexpress_api import METHOD, OpenPlatformClient, parse_ds_product, sign
+from monitoring.sources.aliexpress.api import METHOD, OpenPlatformClient, parse_ds_product, sign
 from monitoring.sources.base import FetchContext, Page, ParseError
+from monitoring.statuses import CheckStatus
 
 D = Decimal
 
@@ -27,7 +27,7 @@ D = Decimal
 def test_saved_ds_product_get_answer(shared_fixture):
     text = shared_fixture("aliexpress/ds_product_get_2025_1005009017968975.json").read_text(encoding="utf-8")
     obs = parse_ds_product(text)
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.platform == "aliexpress"
     assert obs.product_id == "1005009017968975"
     assert obs.rating == D("4.8")
@@ -123,7 +123,7 @@ def test_synthetic_answer():
 
 def test_offline_product_is_not_found():
     obs = parse_ds_product(json.dumps(ds_answer(status="offline")))
-    assert obs.status == Status.NOT_FOUND
+    assert obs.status == CheckStatus.NOT_FOUND
     assert "offline" in obs.message
     assert obs.price is None
 
@@ -147,7 +147,7 @@ def test_all_skus_sold_out_and_no_reviews():
                     "request_id": "0ba2887315178178017221014",
                 }
             },
-            Status.ERROR,
+            CheckStatus.ERROR,
             "IncompleteSignature: The request signature does not conform",
         ),
         (
@@ -157,12 +157,12 @@ def test_all_skus_sold_out_and_no_reviews():
                 "message": "The specified access token is invalid or expired",
                 "request_id": "2101",
             },
-            Status.ERROR,
+            CheckStatus.ERROR,
             "IllegalAccessToken: The specified access token is invalid",
         ),
         (
             {"aliexpress_ds_product_get_response": {"rsp_code": 407, "rsp_msg": "The product does not exist"}},
-            Status.NOT_FOUND,
+            CheckStatus.NOT_FOUND,
             "does not exist",
         ),
     ],
@@ -287,7 +287,7 @@ CTX = FetchContext(currency="EUR", ship_to="DE", language="de_DE")
 def test_client_against_a_local_gateway(gateway, fetcher):
     client = OpenPlatformClient(APP_KEY, APP_SECRET, TOKEN, url=gateway)
     obs = client.observe_product("1005000000000042", fetcher, CTX)
-    assert obs.status == Status.OK, obs.message
+    assert obs.status == CheckStatus.OK, obs.message
     assert (obs.product_id, obs.price, obs.store.rating_shipping) == ("1005000000000042", D("9.90"), D("4.1"))
     sent = GatewayHandler.received[-1]
     assert (sent["method"], sent["app_key"], sent["sign_method"]) == (METHOD, APP_KEY, "sha256")
@@ -297,7 +297,7 @@ def test_client_against_a_local_gateway(gateway, fetcher):
 def test_client_with_a_wrong_secret_reports_the_platforms_message(gateway, fetcher):
     client = OpenPlatformClient(APP_KEY, "not-the-secret", TOKEN, url=gateway)
     obs = client.observe_product("1005000000000042", fetcher, CTX)
-    assert obs.status == Status.ERROR
+    assert obs.status == CheckStatus.ERROR
     assert "IncompleteSignature" in obs.message
     assert obs.price is None
 
@@ -305,14 +305,14 @@ def test_client_with_a_wrong_secret_reports_the_platforms_message(gateway, fetch
 def test_client_with_an_expired_token_reports_the_platforms_message(gateway, fetcher):
     client = OpenPlatformClient(APP_KEY, APP_SECRET, "expired", url=gateway)
     obs = client.observe_product("1005000000000042", fetcher, CTX)
-    assert obs.status == Status.ERROR
+    assert obs.status == CheckStatus.ERROR
     assert "IllegalAccessToken" in obs.message
 
 
 def test_client_when_the_gateway_is_unreachable(fetcher):
     client = OpenPlatformClient(APP_KEY, APP_SECRET, TOKEN, url="http://127.0.0.1:9/sync")  # discard port: closed
     obs = client.observe_product("1005000000000042", fetcher, CTX)
-    assert obs.status == Status.ERROR
+    assert obs.status == CheckStatus.ERROR
     assert obs.message
 
 
@@ -369,7 +369,7 @@ def test_a_live_check_adds_the_detailed_seller_ratings_from_the_api(configured, 
 
     item_shop.page("/item/1005000000000042.html", _item_page("9.50"))
     obs = AliExpressAdapter().observe(item_shop.url("/item/1005000000000042.html"), fetcher, CTX)
-    assert obs.status == Status.OK, obs.message
+    assert obs.status == CheckStatus.OK, obs.message
     assert obs.price == D("9.50")  # what the page shows buyers wins
     assert obs.store.positive_feedback_pct == D("96.5")  # only the page has it
     assert (obs.store.rating_described, obs.store.rating_communication, obs.store.rating_shipping) == (
@@ -389,7 +389,7 @@ def test_when_the_page_is_blocked_the_api_answer_stands_in(configured, item_shop
         "<html><head><title>Captcha Interception</title></head><body>slide to verify</body></html>",
     )
     obs = AliExpressAdapter().observe(item_shop.url("/item/1005000000000042.html"), fetcher, CTX)
-    assert obs.status == Status.OK and obs.price == D("9.90") and obs.store.rating_shipping == D("4.1")
+    assert obs.status == CheckStatus.OK and obs.price == D("9.90") and obs.store.rating_shipping == D("4.1")
 
 
 def test_without_an_app_key_the_api_is_not_asked(settings, gateway, item_shop, fetcher):
@@ -398,5 +398,5 @@ def test_without_an_app_key_the_api_is_not_asked(settings, gateway, item_shop, f
     settings.ALIEXPRESS_APP_KEY = ""
     item_shop.page("/item/1005000000000042.html", _item_page())
     obs = AliExpressAdapter().observe(item_shop.url("/item/1005000000000042.html"), fetcher, CTX)
-    assert obs.status == Status.OK and obs.store.rating_described is None
+    assert obs.status == CheckStatus.OK and obs.store.rating_described is None
     assert GatewayHandler.received == []

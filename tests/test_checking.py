@@ -7,8 +7,9 @@ import pytest
 
 from monitoring.checking import claim_start, record_product_check
 from monitoring.models import Finding, FindingEvent, Notification, Review, Snapshot, StoreSnapshot
-from monitoring.observation import Observation, Status, StoreInfo
+from monitoring.observation import Observation, StoreInfo
 from monitoring.observation import Review as ObsReview
+from monitoring.statuses import CheckStatus
 from suppliers import services
 from suppliers.models import Product, Supplier
 
@@ -78,7 +79,7 @@ def test_a_price_rise_opens_one_finding_and_one_notification_then_recovers(produ
 
 def test_blocked_checks_never_move_baselines_or_open_deterioration(product):
     run(product, [ok("10.00")] * 3)
-    blocked = Observation.failed(Status.BLOCKED, "AliExpress answered with its captcha (slider) page.")
+    blocked = Observation.failed(CheckStatus.BLOCKED, "AliExpress answered with its captcha (slider) page.")
     run(product, [blocked] * 3, start=T0 + timedelta(days=1))
     product.refresh_from_db()
     assert product.price == D("10.00") and product.last_status == "blocked" and product.consecutive_failures == 3
@@ -121,7 +122,7 @@ def test_next_check_moves_by_the_interval_with_jitter(product):
 
 def test_listing_removed_after_two_not_found(product):
     run(product, [ok(), ok()])
-    gone = Observation.failed(Status.NOT_FOUND, "The listing is gone.")
+    gone = Observation.failed(CheckStatus.NOT_FOUND, "The listing is gone.")
     run(product, [gone, gone], start=T0 + timedelta(days=1))
     assert list(Finding.objects.values_list("kind", flat=True)) == ["listing_removed"]
 

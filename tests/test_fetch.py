@@ -9,9 +9,9 @@ from email.utils import formatdate
 import pytest
 
 from monitoring.fetch import Fetcher, FetchError
-from monitoring.netguard import system_resolver
-from monitoring.observation import Status
-from monitoring.politeness import LocalLimiter
+from monitoring.fetch.netguard import system_resolver
+from monitoring.fetch.politeness import LocalLimiter
+from monitoring.statuses import CheckStatus
 
 from .servers import Canary, LocalShop
 
@@ -87,7 +87,7 @@ def test_a_slow_drip_is_cut_at_the_total_deadline(shop):
     with pytest.raises(FetchError) as exc:
         make_fetcher(total_timeout=2, phase_timeout=1).get(shop.url("/drip"))
     elapsed = time.monotonic() - started
-    assert exc.value.status == Status.ERROR
+    assert exc.value.status == CheckStatus.ERROR
     assert "longer than 2 s" in exc.value.message
     assert elapsed < 3.5
 
@@ -343,7 +343,7 @@ def test_loopback_in_every_spelling_is_refused_and_never_connected(canary, host)
     fetcher = make_fetcher(allowed_hosts=[], max_retries=0)
     with pytest.raises(FetchError) as exc:
         fetcher.get(f"http://{host}:{canary.port}/latest/meta-data")
-    assert exc.value.status == Status.REFUSED
+    assert exc.value.status == CheckStatus.REFUSED
     assert "private or reserved" in exc.value.message or "does not resolve" in exc.value.message
     time.sleep(0.05)
     assert canary.connections == []
@@ -373,7 +373,7 @@ def test_loopback_in_every_spelling_is_refused_and_never_connected(canary, host)
 def test_private_reserved_and_metadata_ranges_are_refused(url):
     with pytest.raises(FetchError) as exc:
         make_fetcher(allowed_hosts=[]).get(url)
-    assert exc.value.status == Status.REFUSED
+    assert exc.value.status == CheckStatus.REFUSED
 
 
 @pytest.mark.parametrize(
@@ -388,7 +388,7 @@ def test_private_reserved_and_metadata_ranges_are_refused(url):
 def test_bad_schemes_and_credentials_are_refused(url, message):
     with pytest.raises(FetchError) as exc:
         make_fetcher(allowed_hosts=[]).get(url)
-    assert exc.value.status == Status.REFUSED and message in exc.value.message
+    assert exc.value.status == CheckStatus.REFUSED and message in exc.value.message
 
 
 def fake_dns(table):
@@ -409,7 +409,7 @@ def test_a_name_mixing_public_and_private_answers_is_refused(canary):
     dns = fake_dns({"mixed.example": ["93.184.216.34", "127.0.0.1"]})
     with pytest.raises(FetchError) as exc:
         make_fetcher(allowed_hosts=[], resolver=dns).get(f"http://mixed.example:{canary.port}/")
-    assert exc.value.status == Status.REFUSED
+    assert exc.value.status == CheckStatus.REFUSED
     assert canary.connections == []
 
 
@@ -434,5 +434,5 @@ def test_a_public_host_redirecting_to_metadata_or_loopback_is_refused(shop, cana
     for path in ("/to-metadata", "/to-canary"):
         with pytest.raises(FetchError) as exc:
             fetcher.get(f"http://shop.example:{shop.port}{path}")
-        assert exc.value.status == Status.REFUSED
+        assert exc.value.status == CheckStatus.REFUSED
     assert canary.connections == []

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from monitoring import tasks
 from monitoring.fetch import reset_fetcher
-from monitoring.observation import Observation, Status, StoreInfo
+from monitoring.observation import Observation, StoreInfo
+from monitoring.statuses import CheckStatus
 from suppliers import intake
 from suppliers.models import Product, Supplier
 from suppliers.services import DuplicateError
@@ -257,7 +258,7 @@ def test_a_duplicate_is_a_clear_error(alice_client, alice, shop, queue):
 
 def _store_obs(url, store_id="31337", store_url="https://www.aliexpress.com/store/31337"):
     return Observation(
-        status=Status.OK,
+        status=CheckStatus.OK,
         platform="aliexpress",
         url=url,
         title="Desk lamp",

@@ -6,7 +6,7 @@ import time
 import pytest
 from django.conf import settings
 
-from monitoring.politeness import HostBusy, LocalLimiter, RedisLimiter, host_key
+from monitoring.fetch.politeness import HostBusy, LocalLimiter, RedisLimiter, host_key
 
 
 @pytest.mark.parametrize(

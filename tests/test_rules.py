@@ -6,8 +6,9 @@ from decimal import Decimal as D
 import pytest
 
 from monitoring import rules
-from monitoring.observation import Observation, Status, StoreInfo
+from monitoring.observation import Observation, StoreInfo
 from monitoring.rules import NegativeReview, OpenFinding, Point, ProductContext, StoreContext, StorePoint
+from monitoring.statuses import CheckStatus
 from monitoring.thresholds import DEFAULTS
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -38,7 +39,7 @@ def history(days=10, per_day=4, **values):
     return points
 
 
-def ctx(obs=None, *, status=Status.OK, hist_points=None, statuses=None, open_=None, t=DEFAULTS, **kwargs):
+def ctx(obs=None, *, status=CheckStatus.OK, hist_points=None, statuses=None, open_=None, t=DEFAULTS, **kwargs):
     obs = obs if obs is not None else Observation(price=D("10.00"), currency="USD", in_stock=True)
     return ProductContext(
         now=NOW,
@@ -137,12 +138,12 @@ def test_out_of_stock_fires_and_recovers():
 
 
 def test_listing_removed_needs_consecutive_not_found():
-    first = ctx(None, status=Status.NOT_FOUND, statuses=["ok", "ok"])
+    first = ctx(None, status=CheckStatus.NOT_FOUND, statuses=["ok", "ok"])
     assert rules.evaluate_product(first)["listing_removed"].action == "hold"
-    second = ctx(None, status=Status.NOT_FOUND, statuses=["ok", "not_found"])
+    second = ctx(None, status=CheckStatus.NOT_FOUND, statuses=["ok", "not_found"])
     verdict = rules.evaluate_product(second)["listing_removed"]
     assert verdict.action == "fire" and "2 checks in a row" in verdict.signal.message
-    blocked_between = ctx(None, status=Status.NOT_FOUND, statuses=["not_found", "blocked"])
+    blocked_between = ctx(None, status=CheckStatus.NOT_FOUND, statuses=["not_found", "blocked"])
     assert rules.evaluate_product(blocked_between)["listing_removed"].action == "hold"
 
 
@@ -262,7 +263,7 @@ def test_a_j_shaped_histogram_alone_is_not_a_finding():
 
 
 def test_failed_checks_only_ever_open_unverifiable():
-    for status in (Status.BLOCKED, Status.ERROR, Status.UNPARSEABLE):
+    for status in (CheckStatus.BLOCKED, CheckStatus.ERROR, CheckStatus.UNPARSEABLE):
         verdicts = rules.evaluate_product(
             ctx(Observation.failed(status, "captcha"), status=status, statuses=[status, status])
         )
@@ -272,11 +273,11 @@ def test_failed_checks_only_ever_open_unverifiable():
 
 
 def test_unverifiable_needs_n_in_a_row_and_a_parser_break_says_so():
-    assert rules.rule_unverifiable(Status.BLOCKED, ["ok", Status.BLOCKED], "", DEFAULTS).action == "hold"
-    verdict = rules.rule_unverifiable(Status.UNPARSEABLE, [Status.UNPARSEABLE] * 2, "no price", DEFAULTS)
+    assert rules.rule_unverifiable(CheckStatus.BLOCKED, ["ok", CheckStatus.BLOCKED], "", DEFAULTS).action == "hold"
+    verdict = rules.rule_unverifiable(CheckStatus.UNPARSEABLE, [CheckStatus.UNPARSEABLE] * 2, "no price", DEFAULTS)
     assert verdict.action == "fire" and "parser broke" in verdict.signal.message
     assert verdict.signal.severity == rules.INFO
-    assert rules.rule_unverifiable(Status.OK, [Status.BLOCKED] * 5, "", DEFAULTS).action == "clear"
+    assert rules.rule_unverifiable(CheckStatus.OK, [CheckStatus.BLOCKED] * 5, "", DEFAULTS).action == "clear"
 
 
 def test_the_first_successful_check_alerts_nothing():

@@ -24,8 +24,9 @@ from PIL import Image
 
 from monitoring import alerts, tasks
 from monitoring.models import Email
-from monitoring.observation import Observation, Status, StoreInfo
+from monitoring.observation import Observation, StoreInfo
 from monitoring.reminders import generate_reminders
+from monitoring.statuses import CheckStatus
 from suppliers import intake, services
 from suppliers.models import Product, TestOrderPhoto
 
@@ -213,7 +214,7 @@ def xss(alice, media, queue):
     type(js_supplier).objects.filter(pk=js_supplier.pk).update(store_url=JS_URLS[0])
     blocked = services.product_create(owner=alice, url="https://shop.example/products/blocked", title="Blocked")
     at = datetime.now(UTC) - timedelta(hours=1)
-    _check(blocked, Observation.failed(Status.BLOCKED, XSS, url=blocked.url), at)
+    _check(blocked, Observation.failed(CheckStatus.BLOCKED, XSS, url=blocked.url), at)
     generate_reminders(now=datetime.now(UTC))
     alerts.build_emails(now=datetime.now(UTC))
     queue.clear()
@@ -296,7 +297,7 @@ def test_fragments_answering_actions_render_scraped_text_inert(xss, alice_client
         ("POST", reverse("settings"), {"n-email": TYPED}, {}),
     ]
     hostile = Observation(
-        status=Status.OK,
+        status=CheckStatus.OK,
         platform="aliexpress",
         title=XSS,
         price=D("10"),

@@ -9,9 +9,9 @@ from decimal import Decimal
 import pytest
 
 from monitoring.fetch import FetchError
-from monitoring.observation import Status
 from monitoring.sources.base import FetchContext, Page, ParseError
 from monitoring.sources.shopify import MAX_REQUESTS, ShopifyAdapter, money, product_base_url
+from monitoring.statuses import CheckStatus
 
 SHOP = "https://mugs.example"
 PRODUCT_URL = f"{SHOP}/products/aurora-mug"
@@ -68,7 +68,7 @@ def tokyopop_page(shared_fixture, url: str) -> Page:
 def test_it_reads_the_product_named_by_the_url_from_the_saved_products_json(shared_fixture):
     page = tokyopop_page(shared_fixture, "https://tokyopop.com/products/9781427860828_dramacon-volume-2")
     obs = adapter.parse(page)
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.platform == "shopify"
     assert obs.title == "Dramacon, Volume 2"
     assert obs.product_id == "7611349762235"
@@ -195,7 +195,7 @@ def test_a_chosen_variant_reports_its_own_price_and_availability(sku):
 
 def test_a_chosen_variant_that_is_gone_is_not_found():
     obs = parse(js_product(), variant_sku="AUR-XL")
-    assert obs.status == Status.NOT_FOUND
+    assert obs.status == CheckStatus.NOT_FOUND
     assert "AUR-XL" in obs.message
 
 
@@ -328,7 +328,7 @@ def test_observe_reads_the_js_then_the_page_for_the_currency():
         {f"{PRODUCT_URL}.js": json_page(f"{PRODUCT_URL}.js", js_product()), PRODUCT_URL: html_page(PRODUCT_URL)}
     )
     assert calls == [f"{PRODUCT_URL}.js", PRODUCT_URL]
-    assert (obs.status, obs.platform, obs.url) == (Status.OK, "shopify", PRODUCT_URL)
+    assert (obs.status, obs.platform, obs.url) == (CheckStatus.OK, "shopify", PRODUCT_URL)
     assert (obs.price, obs.price_max, obs.currency, obs.in_stock) == (Decimal("7.99"), Decimal("12.99"), "EUR", True)
 
 
@@ -348,7 +348,7 @@ def test_observe_falls_back_to_json_when_js_is_missing():
     }
     obs, calls = observe(answers)
     assert calls == [f"{PRODUCT_URL}.js", f"{PRODUCT_URL}.json", PRODUCT_URL]
-    assert (obs.status, obs.price, obs.currency) == (Status.OK, Decimal("7.99"), "EUR")
+    assert (obs.status, obs.price, obs.currency) == (CheckStatus.OK, Decimal("7.99"), "EUR")
 
 
 def test_observe_reports_the_chosen_variant():
@@ -372,42 +372,42 @@ def test_observe_falls_back_to_the_page_structured_data_when_no_endpoint_answers
     }
     obs, calls = observe(answers)
     assert calls == [f"{PRODUCT_URL}.js", f"{PRODUCT_URL}.json", PRODUCT_URL]
-    assert (obs.status, obs.platform, obs.url) == (Status.OK, "structured", PRODUCT_URL)
+    assert (obs.status, obs.platform, obs.url) == (CheckStatus.OK, "structured", PRODUCT_URL)
     assert (obs.title, obs.price, obs.currency, obs.in_stock) == ("Aurora Mug", Decimal("7.99"), "EUR", True)
 
 
 def test_observe_of_a_removed_product_is_not_found():
     obs, calls = observe({})
     assert len(calls) == 3
-    assert obs.status == Status.NOT_FOUND
+    assert obs.status == CheckStatus.NOT_FOUND
 
 
 def test_observe_of_a_page_without_product_data_is_unparseable():
     obs, _ = observe({PRODUCT_URL: html_page(PRODUCT_URL, "<html><body><p>Welcome</p></body></html>")})
-    assert obs.status == Status.UNPARSEABLE
+    assert obs.status == CheckStatus.UNPARSEABLE
 
 
 def test_observe_stops_at_a_block_page():
     blocked = Page(url=f"{PRODUCT_URL}.js", text="<html>captcha</html>", blocked_reason="captcha page")
     obs, calls = observe({f"{PRODUCT_URL}.js": blocked})
     assert calls == [f"{PRODUCT_URL}.js"]
-    assert (obs.status, obs.url) == (Status.BLOCKED, PRODUCT_URL)
+    assert (obs.status, obs.url) == (CheckStatus.BLOCKED, PRODUCT_URL)
 
 
 def test_observe_stops_when_the_shop_is_failing():
     obs, calls = observe({f"{PRODUCT_URL}.js": html_page(f"{PRODUCT_URL}.js", "Service unavailable", status=503)})
     assert calls == [f"{PRODUCT_URL}.js"]
-    assert obs.status == Status.ERROR
+    assert obs.status == CheckStatus.ERROR
 
 
 def test_observe_keeps_the_prices_when_the_currency_page_fails():
     answers = {
         f"{PRODUCT_URL}.js": json_page(f"{PRODUCT_URL}.js", js_product()),
-        PRODUCT_URL: FetchError(Status.ERROR, "The shop did not answer in time"),
+        PRODUCT_URL: FetchError(CheckStatus.ERROR, "The shop did not answer in time"),
     }
     obs, calls = observe(answers)
     assert len(calls) == 2
-    assert (obs.status, obs.price, obs.currency) == (Status.OK, Decimal("7.99"), "")
+    assert (obs.status, obs.price, obs.currency) == (CheckStatus.OK, Decimal("7.99"), "")
 
 
 def test_observe_does_not_fetch_the_page_when_the_json_names_the_currency():
@@ -423,7 +423,7 @@ def test_observe_does_not_fetch_the_page_when_the_json_names_the_currency():
 
 def test_observe_lets_a_transport_failure_of_the_product_request_propagate():
     with pytest.raises(FetchError):
-        observe({f"{PRODUCT_URL}.js": FetchError(Status.ERROR, "Connection failed")})
+        observe({f"{PRODUCT_URL}.js": FetchError(CheckStatus.ERROR, "Connection failed")})
 
 
 def test_observe_of_a_url_without_a_product_handle_reads_the_page():

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from monitoring.observation import Status
 from monitoring.sources.base import Page, ParseError, observe_page
 from monitoring.sources.structured import NO_DATA_MESSAGE, StructuredAdapter, normalise_rating, strip_site_name
+from monitoring.statuses import CheckStatus
 
 URL = "https://lamps.example/p/lumen-desk-lamp"
 adapter = StructuredAdapter()
@@ -63,7 +63,7 @@ def test_it_reads_the_ikea_page(shared_fixture):
         "ikea_djungelskog_out_of_stock.html",
         "https://www.ikea.com/gb/en/p/djungelskog-soft-toy-brown-bear-00402813/",
     )
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.platform == "structured"
     assert obs.title == "DJUNGELSKOG Soft toy - brown bear"  # " - brown bear" is not the site name: kept
     assert obs.price == Decimal("25")
@@ -88,7 +88,7 @@ def test_it_reads_the_mediamarkt_page_whose_product_hides_in_item_reviewed(share
         "shopify_mediamarkt_panasonic_microwave.html",
         "https://mediamarkt.pt/products/micro-ondas-panasonic-nn-k35hwmebg-800w-23l",
     )
-    assert obs.status == Status.OK
+    assert obs.status == CheckStatus.OK
     assert obs.title == "Microondas Panasonic NN-K35HWMEBG 800W 23L"
     assert obs.price == Decimal("109.00")
     assert obs.currency == "EUR"
@@ -491,7 +491,7 @@ def test_an_empty_page_is_a_parse_error_and_observe_page_says_unparseable():
     with pytest.raises(ParseError):
         adapter.parse(Page(url=URL, text="   "))
     obs = observe_page(adapter, Page(url=URL, text="<html><body><p>Hello</p></body></html>"))
-    assert (obs.status, obs.message) == (Status.UNPARSEABLE, NO_DATA_MESSAGE)
+    assert (obs.status, obs.message) == (CheckStatus.UNPARSEABLE, NO_DATA_MESSAGE)
 
 
 def test_a_page_with_an_xml_declaration_is_read():

@@ -8,26 +8,13 @@ fetcher, then parses.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from ..observation import Observation, Status
+from ..fetch.page import Page
+from ..observation import Observation
+from ..statuses import CheckStatus
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Page:
-    """One fetched (or saved) document."""
-
-    url: str
-    text: str
-    status_code: int = 200
-    headers: dict[str, str] = field(default_factory=dict)  # lower-case names
-    blocked_reason: str = ""  # set by the fetcher when the page is a captcha / anti-bot page
-
-    @property
-    def content_type(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
 
 @dataclass(frozen=True)
@@ -62,26 +49,26 @@ def observe_page(adapter: Adapter, page: Page, url: str = "") -> Observation:
     """Turn a fetched page into an Observation, never parsing a block page or an error page as data."""
     url = url or page.url
     if page.blocked_reason:
-        return Observation.failed(Status.BLOCKED, page.blocked_reason, url=url, platform=adapter.platform)
+        return Observation.failed(CheckStatus.BLOCKED, page.blocked_reason, url=url, platform=adapter.platform)
     if page.status_code in (404, 410):
         return Observation.failed(
-            Status.NOT_FOUND,
+            CheckStatus.NOT_FOUND,
             f"The shop answered {page.status_code}: the listing is gone.",
             url=url,
             platform=adapter.platform,
         )
     if page.status_code >= 400:
         return Observation.failed(
-            Status.ERROR, f"The shop answered HTTP {page.status_code}.", url=url, platform=adapter.platform
+            CheckStatus.ERROR, f"The shop answered HTTP {page.status_code}.", url=url, platform=adapter.platform
         )
     try:
         obs = adapter.parse(page)
     except ParseError as exc:
-        return Observation.failed(Status.UNPARSEABLE, str(exc), url=url, platform=adapter.platform)
+        return Observation.failed(CheckStatus.UNPARSEABLE, str(exc), url=url, platform=adapter.platform)
     except Exception as exc:  # a parser bug must not crash the check: record it, a human looks later
         log.exception("parser %s raised on %s", adapter.platform, url)
         return Observation.failed(
-            Status.UNPARSEABLE,
+            CheckStatus.UNPARSEABLE,
             f"The {adapter.platform} parser failed: {type(exc).__name__}: {exc}"[:480],
             url=url,
             platform=adapter.platform,
@@ -91,7 +78,7 @@ def observe_page(adapter: Adapter, page: Page, url: str = "") -> Observation:
     nothing_read = obs.price is None and not obs.title and obs.rating is None and obs.in_stock is None
     if obs.ok and nothing_read and (obs.store is None or obs.store.is_empty()):
         return Observation.failed(
-            Status.UNPARSEABLE,
+            CheckStatus.UNPARSEABLE,
             "No price, title, rating or availability found on the page.",
             url=url,
             platform=adapter.platform,

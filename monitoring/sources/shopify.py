@@ -20,7 +20,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..fetch import FetchError
-from ..observation import Observation, Status
+from ..observation import Observation
+from ..statuses import CheckStatus
 from .base import Adapter, FetchContext, Page, ParseError, observe_page
 from .locale import parse_number
 from .structured import StructuredAdapter
@@ -226,7 +227,7 @@ def read_product(product: dict, *, variant_sku: str = "") -> Observation:
         chosen = [v for v in variants if _is_variant(v, variant_sku)]
         if not chosen:  # the variant the user sells is gone: for them the listing is
             return Observation.failed(
-                Status.NOT_FOUND, f"The variant {variant_sku!r} is no longer offered on this product."
+                CheckStatus.NOT_FOUND, f"The variant {variant_sku!r} is no longer offered on this product."
             )
         variants = chosen[:1]
     read = [_read_variant(v) for v in variants]

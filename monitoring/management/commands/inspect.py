@@ -5,8 +5,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from monitoring.observe import observe_document, observe_url
 from monitoring.sources.base import FetchContext
+from monitoring.sources.observe import observe_document, observe_url
 from monitoring.sources.registry import names
 
 

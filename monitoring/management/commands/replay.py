@@ -14,7 +14,8 @@ from django.db import transaction
 from accounts.models import settings_for
 from monitoring.checking import record_product_check
 from monitoring.models import FindingEvent
-from monitoring.observation import Observation, Status
+from monitoring.observation import Observation
+from monitoring.statuses import CheckStatus
 from monitoring.thresholds import SETTINGS, coerce
 from suppliers.models import Product, Supplier
 
@@ -86,7 +87,7 @@ class Command(BaseCommand):
             obs = (
                 Observation.from_json(record)
                 if record.get("status", "ok") == "ok"
-                else Observation.failed(Status(record["status"]), record.get("message") or "")
+                else Observation.failed(CheckStatus(record["status"]), record.get("message") or "")
             )
             Product.objects.filter(pk=product.pk).update(pending_slot=at, check_started_at=None)
             result = record_product_check(product_id=product.pk, slot=at, obs=obs, now=at)

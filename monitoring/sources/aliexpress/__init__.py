@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import re
 
-from ...observation import Observation, Status
+from ...observation import Observation
+from ...statuses import CheckStatus
 from ..base import Adapter, FetchContext, Page, ParseError
+from .api import parse_ds_product_document
 from .common import PLATFORM
 from .documents import find_run_params, load_json_document
 from .dom import looks_like_store_page, not_found_message, not_found_observation, parse_rendered, parse_store_page
@@ -83,8 +85,6 @@ class AliExpressAdapter(Adapter):
         if isinstance(document, dict) and (
             "aliexpress_ds_product_get_response" in document or "error_response" in document
         ):
-            from ..aliexpress_api import parse_ds_product_document
-
             return parse_ds_product_document(document)
         if feedback_parts(document) is not None:
             return _feedback_observation(document)
@@ -139,7 +139,7 @@ def parse_store(page: Page) -> Observation:
 def _feedback_observation(document) -> Observation:
     reviews, histogram, average, total, _positive = parse_feedback(document)
     return Observation(
-        status=Status.OK,
+        status=CheckStatus.OK,
         platform=PLATFORM,
         rating=average if total != 0 else None,
         review_count=total,

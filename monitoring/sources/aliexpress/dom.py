@@ -14,7 +14,8 @@ import re
 
 import lxml.html
 
-from ...observation import Observation, Review, Status
+from ...observation import Observation, Review
+from ...statuses import CheckStatus
 from ..locale import parse_count, parse_date, parse_number, parse_price
 from .common import (
     ITEM_ID,
@@ -53,7 +54,7 @@ def not_found_message(text: str) -> str:
 def not_found_observation(text: str, url: str) -> Observation:
     match = ITEM_ID.search(url or "") or ITEM_ID.search(_og(text).get("url", ""))
     return Observation(
-        status=Status.NOT_FOUND,
+        status=CheckStatus.NOT_FOUND,
         message=not_found_message(text) or "The listing is gone.",
         platform=PLATFORM,
         url=url,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 
-from ...observation import Observation, Status
+from ...observation import Observation
+from ...statuses import CheckStatus
 from .common import (
     PLATFORM,
     Sku,
@@ -59,7 +60,7 @@ def _not_found_if_offline(obs: Observation, *statuses) -> bool:
     for status in statuses:
         code = int_or_none(status)
         if code:
-            obs.status = Status.NOT_FOUND
+            obs.status = CheckStatus.NOT_FOUND
             obs.message = f"AliExpress says the listing is not on sale (itemStatus {code})."
             return True
     return False

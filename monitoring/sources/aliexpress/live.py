@@ -13,8 +13,11 @@ from urllib.parse import urlsplit
 
 from suppliers.platforms import is_aliexpress_host
 
-from ...observation import Observation, Status
+from ...fetch import FetchError
+from ...observation import Observation
+from ...statuses import CheckStatus
 from ..base import FetchContext, ParseError, observe_page
+from .api import OpenPlatformClient
 from .common import ITEM_ID, PLATFORM, language_of
 from .documents import find_run_params, load_json_document
 from .feedback import parse_feedback
@@ -53,7 +56,7 @@ def observe(adapter, url: str, fetcher, ctx: FetchContext) -> Observation:
     product_id = obs.product_id or _item_id(url)
     if product_id and _is_shell(page, obs):
         from_api = _observe_mtop(product_id, url, fetcher, ctx, {**cookies, **_h5_tokens(page.headers)})
-        if from_api is not None and (from_api.status != Status.BLOCKED or not obs.ok):
+        if from_api is not None and (from_api.status != CheckStatus.BLOCKED or not obs.ok):
             obs = from_api
     if product_id:
         obs = _with_open_platform(obs, product_id, url, fetcher, ctx)
@@ -66,16 +69,15 @@ def _with_open_platform(obs: Observation, product_id: str, url: str, fetcher, ct
     """With an app key configured, ask the official API too: it is the only source of the three detailed
     seller ratings, and it answers when the page shows us a captcha. The page's reading wins where both
     have a value (it is what buyers see); the API fills what the page lacks."""
-    from ..aliexpress_api import OpenPlatformClient
 
     client = OpenPlatformClient.from_settings()
     if client is None:
         return obs
     api = client.observe_product(product_id, fetcher, ctx, url=url)
     if not api.ok:
-        if obs.ok or obs.status == Status.NOT_FOUND:
+        if obs.ok or obs.status == CheckStatus.NOT_FOUND:
             return obs
-        return api if api.status == Status.NOT_FOUND else obs  # the page's failure explains itself better
+        return api if api.status == CheckStatus.NOT_FOUND else obs  # the page's failure explains itself better
     if not obs.ok:
         return api  # blocked or unreadable page: the official answer stands in for it
     for name in (
@@ -120,12 +122,12 @@ def _item_id(url: str) -> str:
 
 def _is_shell(page, obs: Observation) -> bool:
     """The client-rendered item page (empty runParams) that we could not read, or read without a price."""
-    if page.blocked_reason or page.status_code >= 400 or obs.status in (Status.BLOCKED, Status.NOT_FOUND):
+    if page.blocked_reason or page.status_code >= 400 or obs.status in (CheckStatus.BLOCKED, CheckStatus.NOT_FOUND):
         return False
     if obs.ok and obs.price is not None:
         return False
     data, has_run_params = find_run_params(page.text)
-    return data is None and (has_run_params or obs.status == Status.UNPARSEABLE)
+    return data is None and (has_run_params or obs.status == CheckStatus.UNPARSEABLE)
 
 
 # --- mtop --------------------------------------------------------------------------------------------
@@ -171,7 +173,6 @@ def _h5_tokens(headers: dict[str, str]) -> dict[str, str]:
 def _observe_mtop(product_id: str, url: str, fetcher, ctx: FetchContext, cookies: dict) -> Observation | None:
     """The mtop pdp JSON for the item. The first call without a token is answered with FAIL_SYS_TOKEN_EMPTY
     and a fresh _m_h5_tk cookie; the second call is signed with it. None when it cannot be had."""
-    from ...fetch import FetchError
 
     for _attempt in range(2):
         token = cookies.get("_m_h5_tk", "").split("_")[0]
@@ -182,7 +183,7 @@ def _observe_mtop(product_id: str, url: str, fetcher, ctx: FetchContext, cookies
             log.info("mtop request for %s failed: %s", product_id, exc.message)
             return None
         if page.blocked_reason:
-            return Observation.failed(Status.BLOCKED, page.blocked_reason, url=url, platform=PLATFORM)
+            return Observation.failed(CheckStatus.BLOCKED, page.blocked_reason, url=url, platform=PLATFORM)
         document = load_json_document(page.text)
         if not isinstance(document, dict):
             return None
@@ -204,7 +205,6 @@ def _observe_mtop(product_id: str, url: str, fetcher, ctx: FetchContext, cookies
 
 def _add_reviews(obs: Observation, product_id: str, url: str, fetcher, ctx: FetchContext, cookies: dict) -> None:
     """The newest reviews (at most REVIEW_PAGES pages), and the histogram when the item page lacked it."""
-    from ...fetch import FetchError
 
     language = language_of(ctx.language)
     collected = []

@@ -7,22 +7,22 @@ from django.core.exceptions import ValidationError
 
 from suppliers.platforms import clean_shop_url, detect
 
-from . import blocks
-from .fetch import FetchError, get_fetcher
-from .observation import Observation, Status
-from .sources.base import FetchContext, Page, observe_page
-from .sources.registry import adapter_for, adapter_for_content
+from ..fetch import FetchError, blocks, get_fetcher
+from ..observation import Observation
+from ..statuses import CheckStatus
+from .base import FetchContext, Page, observe_page
+from .registry import adapter_for, adapter_for_content
 
 
 def observe_url(url: str, *, platform: str = "", ctx: FetchContext | None = None, fetcher=None) -> Observation:
     try:
         url = clean_shop_url(url)
     except ValidationError as exc:
-        return Observation.failed(Status.REFUSED, " ".join(exc.messages), url=url, platform=platform)
+        return Observation.failed(CheckStatus.REFUSED, " ".join(exc.messages), url=url, platform=platform)
     try:
         adapter = adapter_for(platform or detect(url).platform)
     except ValueError as exc:
-        return Observation.failed(Status.ERROR, str(exc), url=url, platform=platform)
+        return Observation.failed(CheckStatus.ERROR, str(exc), url=url, platform=platform)
     try:
         obs = adapter.observe(url, fetcher or get_fetcher(), ctx or FetchContext())
     except FetchError as exc:

@@ -1,15 +1,15 @@
 """The one fetcher: every request Dropwatch makes to a shop goes through `Fetcher.get` / `Fetcher.post`.
 
 What it guarantees, whatever the server does:
-- SSRF guard (monitoring.netguard): every hop is vetted and connected to the vetted address only;
+- SSRF guard (monitoring.fetch.netguard): every hop is vetted and connected to the vetted address only;
 - a total deadline per call (retries and waits included), enforced by closing the socket, so a server that
   trickles a byte every few seconds, in the headers or the body, cannot hold a worker;
 - a body cap that bounds the *decompressed* size too (a gzip bomb stays small); stacked encodings refused;
 - at most 5 redirects, each one vetted;
 - per-host politeness shared by all workers, and Retry-After (seconds or HTTP-date) honoured for the
-  whole host (monitoring.politeness);
+  whole host (monitoring.fetch.politeness);
 - bounded retries with exponential backoff and full jitter for timeouts, resets, 5xx and 429;
-- captcha / anti-bot pages flagged on the Page (monitoring.blocks), never parsed as data.
+- captcha / anti-bot pages flagged on the Page (monitoring.fetch.blocks), never parsed as data.
 It returns a Page for any HTTP answer and raises FetchError when there is no answer to give.
 """
 
@@ -31,10 +31,10 @@ import httpcore
 import httpx
 from httpcore._backends.sync import SyncStream
 
+from ..statuses import CheckStatus
 from . import blocks, netguard
-from .observation import Status
+from .page import Page
 from .politeness import HostBusy, make_limiter
-from .sources.base import Page
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ MAX_RETRY_AFTER = 120.0  # a longer Retry-After pauses the host but does not hol
 class FetchError(Exception):
     """No answer we can use: refused (SSRF guard), timed out, too large, connection failed."""
 
-    def __init__(self, status: Status, message: str):
+    def __init__(self, status: CheckStatus, message: str):
         super().__init__(message)
         self.status = status
         self.message = message
@@ -176,7 +176,7 @@ class Fetcher:
                 page = self._follow(method, url, deadline, **kwargs)
             except _Retryable as exc:
                 if last_attempt:
-                    raise FetchError(Status.ERROR, f"{exc} (after {attempt + 1} attempts)") from None
+                    raise FetchError(CheckStatus.ERROR, f"{exc} (after {attempt + 1} attempts)") from None
                 self._backoff(attempt, deadline, str(exc))
                 continue
             if page.status_code in RETRY_STATUSES and not last_attempt:
@@ -185,7 +185,7 @@ class Fetcher:
                     self.limiter.pause(urlsplit(page.url).hostname or "", retry_after)
                     if retry_after > min(MAX_RETRY_AFTER, deadline - time.monotonic()):
                         raise FetchError(
-                            Status.ERROR,
+                            CheckStatus.ERROR,
                             f"The shop asked us to wait {retry_after:.0f} s before asking again (HTTP "
                             f"{page.status_code}); the whole host is paused until then.",
                         )
@@ -199,7 +199,7 @@ class Fetcher:
     def _backoff(self, attempt: int, deadline: float, why: str) -> None:
         delay = random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))
         if time.monotonic() + delay >= deadline:
-            raise FetchError(Status.ERROR, f"{why}; no time left to retry within {self.total_timeout:.0f} s.")
+            raise FetchError(CheckStatus.ERROR, f"{why}; no time left to retry within {self.total_timeout:.0f} s.")
         log.info("fetch retry in %.2fs after %s", delay, why)
         self.sleep(delay)
 
@@ -212,19 +212,19 @@ class Fetcher:
             if response_page.status_code in (301, 302, 303) and method == "POST":
                 method, kwargs = "GET", {"headers": kwargs.get("headers")}
             kwargs.pop("params", None)  # the Location carries its own query
-        raise FetchError(Status.ERROR, f"Too many redirects (more than {MAX_REDIRECTS}).")
+        raise FetchError(CheckStatus.ERROR, f"Too many redirects (more than {MAX_REDIRECTS}).")
 
     def _send_once(self, method: str, url: str, deadline: float, **kwargs) -> tuple[Page, str | None]:
         try:
             target = netguard.vet_url(url, allowed_hosts=self.allowed_hosts, resolver=self.resolver)
         except netguard.RefusedError as exc:
-            raise FetchError(Status.REFUSED, str(exc)) from None
+            raise FetchError(CheckStatus.REFUSED, str(exc)) from None
         remaining = deadline - time.monotonic()
         try:
             wait = self.limiter.reserve(target.host, max_wait=max(0.0, remaining - 1.0))
         except HostBusy as exc:
             raise FetchError(
-                Status.ERROR,
+                CheckStatus.ERROR,
                 f"{target.host} asked us to slow down; next request allowed in {exc.wait:.0f} s.",
             ) from None
         if wait > 0:
@@ -253,7 +253,7 @@ class Fetcher:
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             if time.monotonic() >= deadline:
                 raise FetchError(
-                    Status.ERROR, f"The shop took longer than {self.total_timeout:.0f} s to answer."
+                    CheckStatus.ERROR, f"The shop took longer than {self.total_timeout:.0f} s to answer."
                 ) from None
             raise _Retryable(f"Connection failed: {exc or type(exc).__name__}") from None
         finally:
@@ -265,17 +265,17 @@ class Fetcher:
     def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
         declared = response.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise FetchError(Status.ERROR, f"The page is larger than {self.max_bytes // 1024} KiB; not read.")
+            raise FetchError(CheckStatus.ERROR, f"The page is larger than {self.max_bytes // 1024} KiB; not read.")
         decoder = _Decoder(response.headers.get("content-encoding", ""), self.max_bytes)
         raw = 0
         for chunk in response.iter_raw():
             raw += len(chunk)
             if raw > self.max_bytes:
-                raise FetchError(Status.ERROR, f"The page is larger than {self.max_bytes // 1024} KiB; not read.")
+                raise FetchError(CheckStatus.ERROR, f"The page is larger than {self.max_bytes // 1024} KiB; not read.")
             decoder.feed(chunk)
             if time.monotonic() >= deadline:
                 raise FetchError(
-                    Status.ERROR, f"The shop took longer than {self.total_timeout:.0f} s to send the page."
+                    CheckStatus.ERROR, f"The shop took longer than {self.total_timeout:.0f} s to send the page."
                 )
         return decoder.finish()
 
@@ -291,10 +291,10 @@ class _Decoder:
         codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
         codings = [c for c in codings if c != "identity"]
         if len(codings) > 1:
-            raise FetchError(Status.ERROR, f"Refusing stacked content encodings ({content_encoding}).")
+            raise FetchError(CheckStatus.ERROR, f"Refusing stacked content encodings ({content_encoding}).")
         self.coding = codings[0] if codings else ""
         if self.coding not in ("", "gzip", "x-gzip", "deflate"):
-            raise FetchError(Status.ERROR, f"Unsupported content encoding {self.coding!r}.")
+            raise FetchError(CheckStatus.ERROR, f"Unsupported content encoding {self.coding!r}.")
         self.max_bytes = max_bytes
         self.parts: list[bytes] = []
         self.size = 0
@@ -304,7 +304,7 @@ class _Decoder:
         self.size += len(data)
         if self.size > self.max_bytes:
             raise FetchError(
-                Status.ERROR, f"The page unpacks to more than {self.max_bytes // 1024} KiB; not read (gzip bomb?)."
+                CheckStatus.ERROR, f"The page unpacks to more than {self.max_bytes // 1024} KiB; not read (gzip bomb?)."
             )
         self.parts.append(data)
 
@@ -326,7 +326,7 @@ class _Decoder:
                 self._zlib = zlib.decompressobj(-15)
                 self.feed(chunk)
                 return
-            raise FetchError(Status.ERROR, "The page's compressed body is corrupt.") from None
+            raise FetchError(CheckStatus.ERROR, "The page's compressed body is corrupt.") from None
 
     def finish(self) -> bytes:
         if self._zlib is not None:

@@ -21,9 +21,11 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..observation import Observation, Status, StoreInfo
-from .base import FetchContext, ParseError
-from .locale import parse_count
+from ...fetch import FetchError
+from ...observation import Observation, StoreInfo
+from ...statuses import CheckStatus
+from ..base import FetchContext, ParseError
+from ..locale import parse_count
 
 PLATFORM = "aliexpress"
 METHOD = "aliexpress.ds.product.get"
@@ -89,7 +91,6 @@ class OpenPlatformClient:
 
     def observe_product(self, product_id: str, fetcher, ctx: FetchContext, url: str = "") -> Observation:
         """Call aliexpress.ds.product.get through the fetcher and read the answer into an Observation."""
-        from ..fetch import FetchError
 
         url = url or f"https://www.aliexpress.com/item/{product_id}.html"
         try:
@@ -97,11 +98,11 @@ class OpenPlatformClient:
         except FetchError as exc:
             return Observation.failed(exc.status, exc.message, url=url, platform=PLATFORM)
         if page.blocked_reason:
-            return Observation.failed(Status.BLOCKED, page.blocked_reason, url=url, platform=PLATFORM)
+            return Observation.failed(CheckStatus.BLOCKED, page.blocked_reason, url=url, platform=PLATFORM)
         try:
             obs = parse_ds_product(page.text)
         except ParseError as exc:
-            status = Status.ERROR if page.status_code >= 400 else Status.UNPARSEABLE
+            status = CheckStatus.ERROR if page.status_code >= 400 else CheckStatus.UNPARSEABLE
             message = f"The Open Platform answered HTTP {page.status_code}: {exc}"
             return Observation.failed(status, message, url=url, platform=PLATFORM)
         obs.url = url
@@ -126,7 +127,7 @@ def parse_ds_product_document(document) -> Observation:
     error = _error_of(document)
     if error is not None:
         code, message = error
-        status = Status.NOT_FOUND if _NOT_FOUND.search(message) else Status.ERROR
+        status = CheckStatus.NOT_FOUND if _NOT_FOUND.search(message) else CheckStatus.ERROR
         return Observation.failed(status, f"AliExpress Open Platform: {code}: {message}".strip(), platform=PLATFORM)
     response = document.get("aliexpress_ds_product_get_response")
     result = response.get("result") if isinstance(response, dict) else None
@@ -164,7 +165,7 @@ def _observation(result: dict) -> Observation:
         obs.url = f"https://www.aliexpress.com/item/{product_id}.html"
     status = str(base.get("product_status_type") or "")
     if status and status != "onSelling":
-        obs.status = Status.NOT_FOUND
+        obs.status = CheckStatus.NOT_FOUND
         obs.message = f"AliExpress Open Platform: the product is {status}, not on sale."
         return obs
     obs.title = str(base.get("subject") or "")
