@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
-from monitoring.thresholds import DEFAULTS, SETTINGS, coerce
+from monitoring.detect.thresholds import DEFAULTS, SETTINGS, coerce
 
 from .models import UserSettings
 

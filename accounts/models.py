@@ -32,7 +32,7 @@ class UserSettings(models.Model):
     protection_warning_days = models.PositiveSmallIntegerField(
         default=5, help_text="Remind me this many days before buyer protection ends."
     )
-    # Threshold overrides by setting name (see monitoring.thresholds for names and defaults).
+    # Threshold overrides by setting name (see monitoring.detect.thresholds for names and defaults).
     thresholds = models.JSONField(default=dict, blank=True)
     last_digest_on = models.DateField(null=True, blank=True, editable=False)  # local date of the last digest
 

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
 
-from monitoring.alerts import render as render_email
-from monitoring.alerts import user_id_from_unsubscribe_token
+from monitoring.alerts.email import render as render_email
+from monitoring.alerts.email import user_id_from_unsubscribe_token
 from monitoring.models import Email, Notification
 
 from .forms import NotificationSettingsForm, ThresholdsForm

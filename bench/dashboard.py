@@ -1006,7 +1006,7 @@ def _findings(user, suppliers: list, plans: list[Plan], now: datetime, rng: rand
 
 
 def _test_orders(user, suppliers: list, plans: list[Plan], now: datetime, rng: random.Random) -> int:
-    from suppliers.models import TestOrder
+    from orderlog.models import Order
 
     today = now.date()
     first_product = {}
@@ -1024,7 +1024,7 @@ def _test_orders(user, suppliers: list, plans: list[Plan], now: datetime, rng: r
             if delivered > today:
                 delivered, status, outcome = None, "shipped", ""
             rows.append(
-                TestOrder(
+                Order(
                     owner=user,
                     supplier=s,
                     product_id=first_product.get(i),
@@ -1048,7 +1048,7 @@ def _test_orders(user, suppliers: list, plans: list[Plan], now: datetime, rng: r
     for i in range(6):
         ordered = today - timedelta(days=70 + i)
         rows.append(
-            TestOrder(
+            Order(
                 owner=user,
                 supplier=suppliers[i * 7],
                 ordered_on=ordered,
@@ -1062,7 +1062,7 @@ def _test_orders(user, suppliers: list, plans: list[Plan], now: datetime, rng: r
     for i in range(8):
         ordered = today - timedelta(days=30 + i)
         rows.append(
-            TestOrder(
+            Order(
                 owner=user,
                 supplier=suppliers[i * 11 + 1],
                 ordered_on=ordered,
@@ -1073,12 +1073,12 @@ def _test_orders(user, suppliers: list, plans: list[Plan], now: datetime, rng: r
                 status="delivered",
             )
         )
-    TestOrder.objects.bulk_create(rows, batch_size=1000)
+    Order.objects.bulk_create(rows, batch_size=1000)
     return len(rows)
 
 
 def _trust(suppliers: list, now: datetime) -> None:
-    from monitoring import trust
+    from monitoring.detect import trust
 
     for s in suppliers:
         trust.supplier_trust_update(supplier=s, now=now)
@@ -1194,7 +1194,7 @@ def detail_breakdown(product_ids: list[int], user) -> tuple[dict[str, list[float
     from django.db import connection
     from django.utils import timezone
 
-    from monitoring import selectors
+    from dashboard import selectors
     from suppliers.models import Product
 
     products = {p.pk: p for p in Product.objects.filter(owner=user, pk__in=product_ids)}

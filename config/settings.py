@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "accounts",
     "suppliers",
     "monitoring",
+    "orderlog",
+    "dashboard",
     "demo",
 ]
 
@@ -82,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.web.VaryOnHtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -195,7 +198,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": TICK_SECONDS,
         "options": {"expires": TICK_SECONDS},
     },
-    "reminders": {"task": "monitoring.reminders", "schedule": 3600.0},
+    "reminders": {"task": "orderlog.reminders", "schedule": 3600.0},
 }
 TICK_BATCH = env.int("TICK_BATCH", default=500)  # items claimed per tick at most
 SNAPSHOT_KEEP_ALL_DAYS = env.int("SNAPSHOT_KEEP_ALL_DAYS", default=90)  # then one snapshot a day

@@ -5,6 +5,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("account/", include("accounts.urls")),
-    path("", include("monitoring.urls")),
+    path("", include("dashboard.urls")),
     path("", include("suppliers.urls")),
+    path("", include("orderlog.urls")),
 ]

@@ -14,10 +14,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import settings_for
-from monitoring import trust
+from monitoring.detect import trust
 from monitoring.models import Snapshot, StoreSnapshot
-from monitoring.reminders import generate_reminders
-from suppliers import services, test_orders
+from orderlog import services as order_services
+from orderlog.reminders import generate_reminders
+from suppliers import services
 from suppliers.models import Product, Supplier
 
 from .scenario import PRODUCTS, SUPPLIERS, DemoProduct, product_id, state
@@ -171,7 +172,7 @@ def _test_orders(user, suppliers: dict[str, Supplier], now: datetime) -> None:
         return Product.objects.filter(owner=user, supplier=suppliers[key]).order_by("pk").first()
 
     # GlowHome: the last test order was 100 days ago and passed → a new one is overdue.
-    glow = test_orders.test_order_create(
+    glow = order_services.order_create(
         owner=user,
         supplier=suppliers["glow"],
         product=product_of("glow"),
@@ -181,11 +182,11 @@ def _test_orders(user, suppliers: dict[str, Supplier], now: datetime) -> None:
         currency="USD",
         shipping_method="AliExpress Standard",
     )
-    test_orders.test_order_mark_shipped(order=glow, shipped_on=today - timedelta(days=97), tracking_number="LP0012345")
-    test_orders.test_order_mark_delivered(order=glow, delivered_on=today - timedelta(days=86))
-    test_orders.test_order_record_check(order=glow, as_described="yes", genuine="yes", overall_score=5, outcome="pass")
+    order_services.order_mark_shipped(order=glow, shipped_on=today - timedelta(days=97), tracking_number="LP0012345")
+    order_services.order_mark_delivered(order=glow, delivered_on=today - timedelta(days=86))
+    order_services.order_record_check(order=glow, as_described="yes", genuine="yes", overall_score=5, outcome="pass")
     # TrendyCase: shipped 50 days ago, never arrived, buyer protection ends in 3 days.
-    trend = test_orders.test_order_create(
+    trend = order_services.order_create(
         owner=user,
         supplier=suppliers["trend"],
         product=product_of("trend"),
@@ -196,9 +197,9 @@ def _test_orders(user, suppliers: dict[str, Supplier], now: datetime) -> None:
         shipping_method="Cainiao Saver",
         protection_ends_on=today + timedelta(days=3),
     )
-    test_orders.test_order_mark_shipped(order=trend, shipped_on=today - timedelta(days=50), tracking_number="LP9876")
+    order_services.order_mark_shipped(order=trend, shipped_on=today - timedelta(days=50), tracking_number="LP9876")
     # PeakSport: arrived, not as described → failed; the next test order comes sooner.
-    peak = test_orders.test_order_create(
+    peak = order_services.order_create(
         owner=user,
         supplier=suppliers["peak"],
         product=Product.objects.get(owner=user, title__startswith="Walkie"),
@@ -207,8 +208,8 @@ def _test_orders(user, suppliers: dict[str, Supplier], now: datetime) -> None:
         amount_paid=Decimal("18.40"),
         currency="USD",
     )
-    test_orders.test_order_mark_delivered(order=peak, delivered_on=today - timedelta(days=25))
-    test_orders.test_order_record_check(
+    order_services.order_mark_delivered(order=peak, delivered_on=today - timedelta(days=25))
+    order_services.order_record_check(
         order=peak,
         as_described="no",
         genuine="unsure",

@@ -23,14 +23,14 @@ from accounts.models import settings_for
 from suppliers.models import Product, Supplier
 from suppliers.services import supplier_for_store
 
-from . import rules, themes, trust
+from .detect import rules, themes, trust
+from .detect.thresholds import DEFAULTS, Thresholds
 from .findings import Change, as_open, findings_apply, open_findings
 from .models import Review, Snapshot, StoreSnapshot
 from .observation import Observation, StoreInfo
 from .sources.base import FetchContext
 from .sources.observe import observe_url
 from .statuses import CheckStatus
-from .thresholds import DEFAULTS, Thresholds
 
 log = logging.getLogger(__name__)
 

@@ -11,8 +11,9 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 
+from .alerts.outbox import notification_add
+from .detect.rules import OpenFinding, Signal, Verdict
 from .models import HEALTH_KINDS, Finding, FindingEvent, Notification
-from .rules import OpenFinding, Signal, Verdict
 
 
 @dataclass
@@ -123,21 +124,17 @@ def _notify(finding: Finding, occasion: str, now: datetime) -> None:
     category = Notification.Category.HEALTH if finding.kind in HEALTH_KINDS else Notification.Category.ALERT
     verb = "got worse" if occasion.startswith("worsened") else ""
     subject = f"{finding.get_kind_display()}{' ' + verb if verb else ''}: {target}"
-    try:
-        with transaction.atomic():
-            Notification.objects.create(
-                owner_id=finding.owner_id,
-                category=category,
-                dedup_key=f"finding:{finding.pk}:{occasion}",
-                severity=finding.severity,
-                finding=finding,
-                subject=subject[:300],
-                body=finding.message,
-                link=finding.get_absolute_url(),
-                created_at=now,
-            )
-    except IntegrityError:
-        pass  # already in the outbox for this occasion
+    notification_add(
+        owner_id=finding.owner_id,
+        category=category,
+        dedup_key=f"finding:{finding.pk}:{occasion}",
+        severity=finding.severity,
+        finding=finding,
+        subject=subject,
+        body=finding.message,
+        link=finding.get_absolute_url(),
+        now=now,
+    )
 
 
 # --- what users do ---------------------------------------------------------------------------------------

@@ -211,7 +211,7 @@ class FindingEvent(models.Model):
 
 class Notification(models.Model):
     """The outbox: one row per thing a user should be told, written in the same transaction as its cause.
-    A sender task (monitoring.alerts) groups a user's pending rows into one email and claims them by
+    A sender task (monitoring.alerts.email) groups a user's pending rows into one email and claims them by
     conditional UPDATE, so nothing is sent twice or lost."""
 
     class Category(models.TextChoices):

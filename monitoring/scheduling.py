@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F
@@ -92,8 +93,13 @@ def claim_due(model, *, now: datetime, limit: int, host_of_row) -> list[Claim]:
     return claims
 
 
-def dispatch(task, model, claims: list[Claim], *, now: datetime) -> int:
+# The check task of each kind of item, by name: the tasks module calls into this one, not the reverse.
+CHECK_TASKS = {Product: "monitoring.check_product", Supplier: "monitoring.check_supplier"}
+
+
+def dispatch(model, claims: list[Claim], *, now: datetime) -> int:
     """Send one task per claim. When the broker is down, the items are made due again for the next tick."""
+    task = current_app.tasks[CHECK_TASKS[model]]
     failed = []
     for claim in claims:
         try:
@@ -107,34 +113,41 @@ def dispatch(task, model, claims: list[Claim], *, now: datetime) -> int:
 
 
 def tick(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
-    from .tasks import check_product, check_supplier
-
     now = now or timezone.now()
     limit = limit or getattr(settings, "TICK_BATCH", 500)
     products = claim_due(Product, now=now, limit=limit, host_of_row=lambda p: p.host)
     suppliers = claim_due(Supplier, now=now, limit=limit, host_of_row=lambda s: host_of(s.store_url))
     return {
-        "products": dispatch(check_product, Product, products, now=now),
-        "suppliers": dispatch(check_supplier, Supplier, suppliers, now=now),
+        "products": dispatch(Product, products, now=now),
+        "suppliers": dispatch(Supplier, suppliers, now=now),
     }
 
 
-def check_now(item) -> str:
-    """ "Check now" from the dashboard: the same path as the tick, for one item. Returns what happened,
-    in words for the user. With the broker down the item stays due and the next tick picks it up."""
-    from .tasks import check_product, check_supplier
+@dataclass(frozen=True)
+class CheckNow:
+    """What "check now" did: `queued` is False when the task queue could not be reached."""
 
+    queued: bool
+    message: str  # in words for the user
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def check_now(item) -> CheckNow:
+    """ "Check now" from the dashboard: the same path as the tick, for one item. With the broker down the item
+    stays due and the next tick picks it up."""
     now = timezone.now()
     model = type(item)
     with transaction.atomic():
         row = model.objects.select_for_update().get(pk=item.pk)
         if row.pending_slot is not None and row.next_check_at and row.next_check_at > now:
-            return "A check is already on its way."
+            return CheckNow(True, "A check is already on its way.")
         if row.pending_slot is None:
             row.pending_slot = now
         row.next_check_at = now + lease()
         row.save(update_fields=["pending_slot", "next_check_at"])
         claim = Claim(row.pk, row.pending_slot, 0)
-    task = check_product if model is Product else check_supplier
-    sent = dispatch(task, model, [claim], now=now)
-    return "Checking now." if sent else "The task queue is not reachable: the check will run at the next tick."
+    if dispatch(model, [claim], now=now):
+        return CheckNow(True, "Checking now.")
+    return CheckNow(False, "The task queue is not reachable: the check will run at the next tick.")

@@ -7,7 +7,11 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from .alerts.email import deliver
+from .checking import run_product_check, run_supplier_check
 from .models import WorkerHeartbeat
+from .retention import thin_snapshots as thin
+from .scheduling import tick as run_tick
 
 # A database blip (PostgreSQL restarting) is retried with backoff; everything else a shop can do to us
 # is recorded as a failed check by the check itself, never retried in a loop.
@@ -32,45 +36,28 @@ def heartbeat(role: str = "worker") -> str:
 @shared_task(name="monitoring.tick", **DB_RETRY)
 def tick() -> dict:
     """Beat's one-minute tick: claims due items and dispatches their checks."""
-    from .scheduling import tick as run_tick
-
     heartbeat("tick")
     return run_tick()
 
 
 @shared_task(name="monitoring.check_product", bind=True, **DB_RETRY)
 def check_product(self, product_id: int, slot: str) -> str:
-    from .checking import run_product_check
-
     retried = bool(self.request.retries)
     return run_product_check(product_id, datetime.fromisoformat(slot), self.request.id or "", retried).status
 
 
 @shared_task(name="monitoring.check_supplier", bind=True, **DB_RETRY)
 def check_supplier(self, supplier_id: int, slot: str) -> str:
-    from .checking import run_supplier_check
-
     retried = bool(self.request.retries)
     return run_supplier_check(supplier_id, datetime.fromisoformat(slot), self.request.id or "", retried).status
 
 
 @shared_task(name="monitoring.thin_snapshots", **DB_RETRY)
 def thin_snapshots() -> int:
-    from .history import thin_snapshots as thin
-
     return thin(now=timezone.now())
 
 
 @shared_task(name="monitoring.deliver_emails", **DB_RETRY)
 def deliver_emails() -> dict:
     """Build the emails that are due from the outbox and send what is pending (one minute cadence)."""
-    from .alerts import deliver
-
     return deliver(now=timezone.now())
-
-
-@shared_task(name="monitoring.reminders", **DB_RETRY)
-def reminders() -> int:
-    from .reminders import generate_reminders
-
-    return generate_reminders(now=timezone.now())

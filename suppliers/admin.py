@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Product, Supplier, TestOrder, TestOrderPhoto
+from .models import Product, Supplier
 
 
 @admin.register(Supplier)
@@ -25,20 +25,3 @@ class ProductAdmin(admin.ModelAdmin):
     list_filter = ["platform", "last_status", "active"]
     search_fields = ["title", "url", "platform_product_id", "owner__username"]
     raw_id_fields = ["supplier"]
-
-
-class TestOrderPhotoInline(admin.TabularInline):
-    model = TestOrderPhoto
-    extra = 0
-    fields = ["image", "content_type", "size", "width", "height", "uploaded_at"]
-    readonly_fields = fields
-
-
-@admin.register(TestOrder)
-class TestOrderAdmin(admin.ModelAdmin):
-    __test__ = False
-    list_display = ["__str__", "owner", "supplier", "status", "outcome", "ordered_on", "protection_ends_on"]
-    list_filter = ["status", "outcome"]
-    search_fields = ["order_number", "tracking_number", "supplier__name", "owner__username"]
-    raw_id_fields = ["supplier", "product"]
-    inlines = [TestOrderPhotoInline]

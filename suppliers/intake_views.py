@@ -18,6 +18,7 @@ from django.views import View
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.web import page_or_fragment
 from monitoring.scheduling import check_now
 from monitoring.statuses import CheckStatus
 
@@ -30,15 +31,6 @@ from .services import DuplicateError
 PRODUCT_TEMPLATE = "suppliers/intake/product_add.html"
 SUPPLIER_TEMPLATE = "suppliers/intake/supplier_add.html"
 IMPORT_TEMPLATE = "suppliers/intake/product_import.html"
-QUEUE_DOWN = "not reachable"  # in check_now's answer when the broker is down
-
-
-def _wants_fragment(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
-
-
-def _template(request, template: str, partial: str) -> str:
-    return f"{template}#{partial}" if _wants_fragment(request) else template
 
 
 def _done(request, obj):
@@ -53,9 +45,9 @@ def _say_added(request, what: str, obj) -> None:
     if obj.next_check_at is None:
         messages.success(request, f"{what} added. Its figures will come from its products' pages.")
         return
-    note = check_now(obj)
-    level = messages.WARNING if QUEUE_DOWN in note else messages.SUCCESS
-    messages.add_message(request, level, f"{what} added. {note}")
+    result = check_now(obj)
+    level = messages.SUCCESS if result.queued else messages.WARNING
+    messages.add_message(request, level, f"{what} added. {result.message}")
 
 
 def _error_text(exc: Exception) -> str:
@@ -213,7 +205,7 @@ class ProductAdd(LoginRequiredMixin, View):
                 ctx["margin"] = margin_pct(
                     my_price=data["my_price"], price=obs.price, shipping_cost=data["shipping_cost"]
                 )
-        return render(self.request, _template(self.request, PRODUCT_TEMPLATE, "preview"), ctx)
+        return render(self.request, page_or_fragment(self.request, PRODUCT_TEMPLATE, "preview"), ctx)
 
 
 # --- Add a supplier by its store URL -------------------------------------------------------------
@@ -273,7 +265,7 @@ class SupplierAddByUrl(LoginRequiredMixin, View):
                     ("token", preview.token),
                 ],
             )
-        return render(self.request, _template(self.request, SUPPLIER_TEMPLATE, "preview"), ctx)
+        return render(self.request, page_or_fragment(self.request, SUPPLIER_TEMPLATE, "preview"), ctx)
 
 
 # --- Import a CSV --------------------------------------------------------------------------------
@@ -300,7 +292,7 @@ class ProductImport(LoginRequiredMixin, View):
             "max_rows": intake.MAX_IMPORT_ROWS,
             "columns": intake.COLUMNS,
         }
-        return render(self.request, _template(self.request, IMPORT_TEMPLATE, "report"), ctx)
+        return render(self.request, page_or_fragment(self.request, IMPORT_TEMPLATE, "report"), ctx)
 
 
 @login_required

@@ -1,7 +1,6 @@
 from django.urls import path
 
 from . import intake_views as intake
-from . import test_order_views as to
 from . import views
 
 urlpatterns = [
@@ -19,22 +18,4 @@ urlpatterns = [
     path("products/<int:pk>/", views.ProductDetail.as_view(), name="product_detail"),
     path("products/<int:pk>/edit/", views.ProductUpdate.as_view(), name="product_edit"),
     path("products/<int:pk>/delete/", views.ProductDelete.as_view(), name="product_delete"),
-    # The test-order log.
-    path("test-orders/", to.TestOrderList.as_view(), name="test_order_list"),
-    path("test-orders/export.csv", to.test_order_export, name="test_order_export"),
-    path("test-orders/add/", to.TestOrderCreate.as_view(), name="test_order_add"),
-    path("test-orders/<int:pk>/", to.TestOrderDetail.as_view(), name="test_order_detail"),
-    path("test-orders/<int:pk>/edit/", to.TestOrderUpdate.as_view(), name="test_order_edit"),
-    path("test-orders/<int:pk>/delete/", to.TestOrderDelete.as_view(), name="test_order_delete"),
-    path("test-orders/<int:pk>/shipped/", to.TestOrderShip.as_view(), name="test_order_ship"),
-    path("test-orders/<int:pk>/delivered/", to.TestOrderDeliver.as_view(), name="test_order_deliver"),
-    path("test-orders/<int:pk>/check/", to.TestOrderCheck.as_view(), name="test_order_check"),
-    path("test-orders/<int:pk>/status/", to.TestOrderStatus.as_view(), name="test_order_status"),
-    path("test-orders/<int:pk>/photos/", to.TestOrderPhotoAdd.as_view(), name="test_order_photo_add"),
-    path("test-orders/<int:order_pk>/photos/<int:pk>/", to.test_order_photo, name="test_order_photo"),
-    path(
-        "test-orders/<int:order_pk>/photos/<int:pk>/delete/",
-        to.TestOrderPhotoDelete.as_view(),
-        name="test_order_photo_delete",
-    ),
 ]

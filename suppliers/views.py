@@ -9,19 +9,13 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views import generic
 
-from monitoring import charts, selectors
+from config.web import OwnedMixin, page_or_fragment
+from dashboard import charts, selectors
+from orderlog.panels import panel_context
 
 from . import services
 from .forms import ProductForm, SupplierForm
 from .models import Product, Supplier
-from .test_order_panels import panel_context
-
-
-class OwnedMixin(LoginRequiredMixin):
-    """Every object is looked up among the signed-in user's own: anyone else's id is a 404."""
-
-    def get_queryset(self):
-        return super().get_queryset().filter(owner=self.request.user)
 
 
 def _list_params(request, sorts: dict, default_sort: str) -> dict:
@@ -50,7 +44,7 @@ class SupplierList(LoginRequiredMixin, generic.TemplateView):
     template_name = "suppliers/supplier_list.html"
 
     def get_template_names(self):
-        return [self.template_name + ("#results" if self.request.htmx else "")]
+        return [page_or_fragment(self.request, self.template_name, "results")]
 
     def get_context_data(self, **kwargs):
         params = _list_params(self.request, selectors.SUPPLIER_SORTS, "name")
@@ -139,7 +133,7 @@ class ProductList(LoginRequiredMixin, generic.TemplateView):
     template_name = "suppliers/product_list.html"
 
     def get_template_names(self):
-        return [self.template_name + ("#results" if self.request.htmx else "")]
+        return [page_or_fragment(self.request, self.template_name, "results")]
 
     def get_context_data(self, **kwargs):
         params = _list_params(self.request, selectors.PRODUCT_SORTS, "title")

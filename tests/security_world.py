@@ -26,12 +26,13 @@ from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
 from accounts.models import settings_for
-from monitoring import alerts
+from monitoring.alerts import email as alerts
 from monitoring.checking import record_product_check
 from monitoring.models import Email, Finding
 from monitoring.observation import Observation, Review, StoreInfo
+from orderlog import photos as orderlog_photos
+from orderlog import services as orderlog_services
 from suppliers import services
-from suppliers import test_orders as svc
 from suppliers.models import Product
 
 # --- the URL resolver, walked --------------------------------------------------------------------------
@@ -167,7 +168,7 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
     supplier = product.supplier
     supplier.notes = order_text
     supplier.save(update_fields=["notes"])
-    order = svc.test_order_create(
+    order = orderlog_services.order_create(
         owner=user,
         supplier=supplier,
         product=product,
@@ -175,8 +176,8 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
         order_number=order_text,
         notes=order_text,
     )
-    order = svc.test_order_mark_delivered(order=order, delivered_on=timezone.localdate() - timedelta(days=5))
-    (photo,) = svc.test_order_photos_add(order=order, photos=[svc.photo_validate(upload())])
+    order = orderlog_services.order_mark_delivered(order=order, delivered_on=timezone.localdate() - timedelta(days=5))
+    (photo,) = orderlog_services.order_photos_add(order=order, photos=[orderlog_photos.photo_validate(upload())])
     alerts.build_emails(now=timezone.now())
     return World(
         user=user,

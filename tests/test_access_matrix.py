@@ -15,8 +15,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import NotifyMode, settings_for
-from monitoring import alerts, tasks
-from suppliers.models import Product, Supplier, TestOrder
+from monitoring import tasks
+from monitoring.alerts import email as alerts
+from orderlog.models import Order
+from suppliers.models import Product, Supplier
 
 from .security_world import (
     ADMIN_ROUTES,
@@ -228,7 +230,7 @@ def test_forms_refuse_alices_ids_in_their_fields(name, form, worlds, bob_client)
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode(), name
     assert not diff(before, snapshot())
     assert not Product.objects.filter(owner=b.user, supplier=a.supplier).exists()
-    assert not TestOrder.objects.filter(owner=b.user, supplier=a.supplier).exists()
+    assert not Order.objects.filter(owner=b.user, supplier=a.supplier).exists()
 
 
 # --- anonymous visitors -------------------------------------------------------------------------------
@@ -319,7 +321,7 @@ def _admin_kwargs(route, a):
         elif param == "content_type_id":
             kwargs[param] = ContentType.objects.get_for_model(Product).pk
         elif param in ("object_id", "id"):
-            target = {Product: a.product, Supplier: a.supplier, TestOrder: a.order}.get(model)
+            target = {Product: a.product, Supplier: a.supplier, Order: a.order}.get(model)
             if target is None and model is not None:
                 target = model._base_manager.order_by("pk").first()
             kwargs[param] = str(target.pk if target is not None else (a.product.pk if model is None else 1))

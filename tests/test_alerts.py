@@ -10,13 +10,14 @@ from django.db import connection
 from django.urls import reverse
 
 from accounts.models import NotifyMode, settings_for
-from monitoring import alerts
+from monitoring.alerts import email as alerts
 from monitoring.checking import record_product_check
 from monitoring.models import Email, Notification, Severity
 from monitoring.observation import Observation
-from monitoring.reminders import generate_reminders
 from monitoring.statuses import CheckStatus
-from suppliers import services, test_orders
+from orderlog import services as order_services
+from orderlog.reminders import generate_reminders
+from suppliers import services
 from suppliers.models import Product
 
 from .smtp import SmtpServer
@@ -241,7 +242,7 @@ def test_a_user_without_an_email_address_is_told_in_the_app(smtp, alice):
 def test_reminders_fire_once_per_occasion(smtp, alice):
     supplier = services.supplier_create(owner=alice, name="Store Z", platform="aliexpress")
     with time_machine.travel(datetime(2026, 3, 1, 9, tzinfo=UTC)):
-        order = test_orders.test_order_create(
+        order = order_services.order_create(
             owner=alice, supplier=supplier, ordered_on=date(2026, 1, 20), order_number="8123", amount_paid=D("12.00")
         )
         assert order.protection_ends_on == date(2026, 1, 20) + timedelta(days=60)
@@ -258,7 +259,7 @@ def test_reminders_fire_once_per_occasion(smtp, alice):
     assert "Open a dispute before then" in text
     # delivered, then no check recorded -> one reminder; later the test order becomes due -> one reminder
     with time_machine.travel(datetime(2026, 3, 18, 9, tzinfo=UTC)):
-        test_orders.test_order_mark_delivered(order=order, delivered_on=date(2026, 3, 18))
+        order_services.order_mark_delivered(order=order, delivered_on=date(2026, 3, 18))
         assert generate_reminders(now=datetime(2026, 3, 18, 9, tzinfo=UTC)) == 1
     due_day = datetime(2026, 4, 20, 9, tzinfo=UTC)
     with time_machine.travel(due_day):

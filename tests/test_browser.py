@@ -22,8 +22,9 @@ from monitoring.checking import record_product_check
 from monitoring.fetch import reset_fetcher
 from monitoring.models import Finding
 from monitoring.observation import Observation, Review, StoreInfo
+from orderlog.models import Order
 from suppliers import services
-from suppliers.models import Product, Supplier, TestOrder
+from suppliers.models import Product, Supplier
 
 from .servers import LocalShop
 
@@ -297,7 +298,7 @@ def test_add_a_product_see_it_checked_act_on_its_finding_and_log_a_test_order(pa
     panel.get_by_text("Test order logged.").wait_for()
     assert_not_reloaded(page)
     assert "8012-5531" in panel.inner_text()
-    order = TestOrder.objects.get(owner=alice)
+    order = Order.objects.get(owner=alice)
     assert order.supplier == supplier and order.product == product and order.amount_paid == D("25.00")
 
     page.get_by_role("link", name="Test orders").click()

@@ -12,7 +12,8 @@ from django.utils import timezone
 from demo import scenario
 from demo.seed import seed
 from demo.shop import Clock, DemoShop, serve
-from monitoring import alerts, scheduling
+from monitoring import scheduling
+from monitoring.alerts import email as alerts
 from monitoring.fetch import blocks
 from monitoring.models import Email, Finding, Notification, Snapshot
 from monitoring.sources.base import Page, observe_page

@@ -13,7 +13,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from monitoring import alerts, scheduling
+from monitoring import scheduling
+from monitoring.alerts import email as alerts
 from monitoring.checking import record_product_check, run_product_check
 from monitoring.fetch import reset_fetcher
 from monitoring.models import Email, Finding, Notification, Snapshot

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from monitoring.history import thin_snapshots
 from monitoring.models import Snapshot, StoreSnapshot
+from monitoring.retention import thin_snapshots
 from suppliers import services
 
 pytestmark = pytest.mark.django_db

@@ -5,11 +5,11 @@ from decimal import Decimal as D
 
 import pytest
 
-from monitoring import rules
+from monitoring.detect import rules
+from monitoring.detect.rules import NegativeReview, OpenFinding, Point, ProductContext, StoreContext, StorePoint
+from monitoring.detect.thresholds import DEFAULTS
 from monitoring.observation import Observation, StoreInfo
-from monitoring.rules import NegativeReview, OpenFinding, Point, ProductContext, StoreContext, StorePoint
 from monitoring.statuses import CheckStatus
-from monitoring.thresholds import DEFAULTS
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -358,6 +358,6 @@ def test_new_store():
     ],
 )
 def test_complaint_themes_in_many_languages(text, expected):
-    from monitoring.themes import themes_in
+    from monitoring.detect.themes import themes_in
 
     assert themes_in(text) == expected

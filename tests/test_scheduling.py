@@ -109,7 +109,6 @@ def test_two_ticks_racing_over_500_items_dispatch_each_once(alice, settings):
 
 @pytest.mark.django_db
 def test_with_the_broker_down_items_stay_due_for_the_next_tick(alice):
-    from monitoring.tasks import check_product
 
     from .faults import celery_broker
     from .smtp import free_port
@@ -118,7 +117,7 @@ def test_with_the_broker_down_items_stay_due_for_the_next_tick(alice):
     claims = claim()
     now = timezone.now()
     with celery_broker(f"redis://127.0.0.1:{free_port()}/0"):  # a real publish to a port nothing listens on
-        assert dispatch(check_product, Product, claims, now=now) == 0
+        assert dispatch(Product, claims, now=now) == 0
     product.refresh_from_db()
     assert product.next_check_at == now and product.pending_slot == claims[0].slot
     assert [c.pk for c in claim(now=now + timedelta(seconds=1))] == [product.pk]
@@ -132,8 +131,8 @@ def test_check_now_uses_the_same_path(alice):
         owner=alice, url="https://x.example/p", host="x.example", next_check_at=timezone.now() + timedelta(hours=3)
     )
     before = timezone.now()
-    assert scheduling.check_now(product) == "Checking now."  # sent to the real broker
+    assert scheduling.check_now(product).message == "Checking now."  # sent to the real broker
     product.refresh_from_db()
     assert product.pending_slot >= before
     assert product.next_check_at <= timezone.now() + scheduling.lease()
-    assert scheduling.check_now(product) == "A check is already on its way."
+    assert scheduling.check_now(product).message == "A check is already on its way."

@@ -22,13 +22,15 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from monitoring import alerts, tasks
+from monitoring import tasks
+from monitoring.alerts import email as alerts
 from monitoring.models import Email
 from monitoring.observation import Observation, StoreInfo
-from monitoring.reminders import generate_reminders
 from monitoring.statuses import CheckStatus
+from orderlog.models import OrderPhoto
+from orderlog.reminders import generate_reminders
 from suppliers import intake, services
-from suppliers.models import Product, TestOrderPhoto
+from suppliers.models import Product
 
 from .conftest import ROOT
 from .security_world import (
@@ -534,7 +536,7 @@ out["signed_in"] = {"status": r.status_code, "cookies": cookies(r), "headers": d
 r = client.get("/no/such/page/", **https)
 out["not_found"] = {"status": r.status_code, "body": r.content.decode()}
 client.raise_request_exception = False
-with mock.patch("monitoring.selectors.overview", side_effect=RuntimeError("boom " + settings.SECRET_KEY)):
+with mock.patch("dashboard.selectors.overview", side_effect=RuntimeError("boom " + settings.SECRET_KEY)):
     r = client.get("/", **https)
 out["error"] = {"status": r.status_code, "body": r.content.decode()}
 out["bad_host"] = Client(HTTP_HOST="evil.example").get("/accounts/login/", **https).status_code
@@ -628,7 +630,7 @@ def test_check_deploy_refuses_demo_mode(tmp_path):
 
 
 def test_a_500_in_the_test_settings_shows_no_traceback_either(alice_client, monkeypatch):
-    monkeypatch.setattr("monitoring.selectors.overview", lambda *a, **k: 1 / 0)
+    monkeypatch.setattr("dashboard.selectors.overview", lambda *a, **k: 1 / 0)
     alice_client.raise_request_exception = False
     response = alice_client.get(reverse("dashboard"))
     assert response.status_code == 500
@@ -683,7 +685,7 @@ def test_an_image_carrying_html_is_served_as_an_inert_image(world, alice_client,
     url = reverse("test_order_photo_add", args=[a.order.pk])
     response = alice_client.post(url, {"photos": [upload("evil.html", png_with_html(), "text/html")]})
     assert response.status_code == 302
-    photo = TestOrderPhoto.objects.filter(order=a.order).latest("pk")
+    photo = OrderPhoto.objects.filter(order=a.order).latest("pk")
     assert photo.content_type == "image/png" and photo.image.name.endswith(".png")
     served = alice_client.get(photo.get_absolute_url())
     assert served["Content-Type"] == "image/png"

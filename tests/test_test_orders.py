@@ -14,10 +14,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 from PIL import Image
 
+from orderlog import export as orderlog_export
+from orderlog import photos as orderlog_photos
+from orderlog import selectors as orderlog_selectors
+from orderlog import services as orderlog_services
+from orderlog.forms import OrderCheckForm, OrderDeliverForm, OrderForm, OrderShipForm
+from orderlog.models import Order, OrderPhoto, OrderStatus
 from suppliers import services
-from suppliers import test_orders as svc
-from suppliers.models import OrderStatus, Product, TestOrder, TestOrderPhoto
-from suppliers.test_order_forms import TestOrderCheckForm, TestOrderDeliverForm, TestOrderForm, TestOrderShipForm
+from suppliers.models import Product
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +36,7 @@ def make_supplier(owner, name="Alice's store", store_id="4682001", **kwargs):
 
 
 def make_order(owner, supplier, ordered_on=date(2026, 1, 10), **kwargs):
-    return svc.test_order_create(owner=owner, supplier=supplier, ordered_on=ordered_on, **kwargs)
+    return orderlog_services.order_create(owner=owner, supplier=supplier, ordered_on=ordered_on, **kwargs)
 
 
 CHECK = {
@@ -44,8 +48,10 @@ CHECK = {
 
 
 def checked(order, *, delivered_on=None, **check):
-    order = svc.test_order_mark_delivered(order=order, delivered_on=delivered_on or order.ordered_on + timedelta(12))
-    return svc.test_order_record_check(order=order, **{**CHECK, **check})
+    order = orderlog_services.order_mark_delivered(
+        order=order, delivered_on=delivered_on or order.ordered_on + timedelta(12)
+    )
+    return orderlog_services.order_record_check(order=order, **{**CHECK, **check})
 
 
 def png_bytes(size=(8, 8), noise=False) -> bytes:
@@ -103,7 +109,7 @@ def form_data(supplier, **overrides):
 
 
 def test_the_form_accepts_a_plain_order_and_defaults_the_protection_end(alice, supplier):
-    form = TestOrderForm(form_data(supplier), owner=alice)
+    form = OrderForm(form_data(supplier), owner=alice)
     assert form.is_valid(), form.errors
     assert form.cleaned_data["currency"] == "USD"
     assert form.cleaned_data["protection_ends_on"] == date(2026, 1, 10) + timedelta(days=60)
@@ -122,23 +128,23 @@ def test_the_form_accepts_a_plain_order_and_defaults_the_protection_end(alice, s
     ],
 )
 def test_bad_order_input_is_a_clear_error_on_its_field(alice, supplier, overrides, field, message):
-    form = TestOrderForm(form_data(supplier, **overrides), owner=alice)
+    form = OrderForm(form_data(supplier, **overrides), owner=alice)
     assert not form.is_valid()
     assert message in " ".join(form.errors[field])
-    assert not TestOrder.objects.exists()
+    assert not Order.objects.exists()
 
 
 def test_the_product_must_be_one_of_the_suppliers_own(alice, bob, supplier, product):
     other_supplier = make_supplier(alice, name="Other", store_id="999")
-    form = TestOrderForm(form_data(other_supplier, product=product.pk), owner=alice)
+    form = OrderForm(form_data(other_supplier, product=product.pk), owner=alice)
     assert not form.is_valid()
     assert "not one of this supplier's products" in form.errors["product"][0]
 
     bobs_supplier = make_supplier(bob, name="Bob's")
     bobs_product = Product.objects.create(owner=bob, supplier=bobs_supplier, url="https://shop.example/p/1")
-    form = TestOrderForm(form_data(supplier, product=bobs_product.pk), owner=alice)
+    form = OrderForm(form_data(supplier, product=bobs_product.pk), owner=alice)
     assert not form.is_valid() and "Select a valid choice" in form.errors["product"][0]
-    form = TestOrderForm(form_data(bobs_supplier), owner=alice)
+    form = OrderForm(form_data(bobs_supplier), owner=alice)
     assert not form.is_valid() and "Select a valid choice" in form.errors["supplier"][0]
 
 
@@ -149,24 +155,24 @@ def test_the_service_refuses_what_the_form_refuses(alice, bob, supplier):
     with pytest.raises(ValidationError) as exc:
         make_order(bob, supplier)  # someone else's supplier
     assert "supplier" in exc.value.message_dict
-    assert not TestOrder.objects.exists()
+    assert not Order.objects.exists()
 
 
 def test_delivered_before_ordered_is_refused(alice, supplier):
     order = make_order(alice, supplier)
-    form = TestOrderDeliverForm({"delivered_on": "2026-01-09"}, instance=order)
+    form = OrderDeliverForm({"delivered_on": "2026-01-09"}, instance=order)
     assert not form.is_valid()
     assert form.errors["delivered_on"] == ["Delivered on 2026-01-09 is before the order date (2026-01-10)."]
     with pytest.raises(ValidationError):
-        svc.test_order_mark_delivered(order=order, delivered_on=date(2026, 1, 9))
+        orderlog_services.order_mark_delivered(order=order, delivered_on=date(2026, 1, 9))
     order.refresh_from_db()
     assert order.delivered_on is None and order.status == OrderStatus.ORDERED
 
 
 def test_a_rule_on_a_field_the_form_does_not_show_becomes_a_form_error(alice, supplier):
-    order = svc.test_order_mark_delivered(order=make_order(alice, supplier), delivered_on=date(2026, 1, 20))
+    order = orderlog_services.order_mark_delivered(order=make_order(alice, supplier), delivered_on=date(2026, 1, 20))
     order.status = OrderStatus.ORDERED  # pretend a correction of the shipping date
-    form = TestOrderShipForm({"shipped_on": "2026-01-25"}, instance=order)
+    form = OrderShipForm({"shipped_on": "2026-01-25"}, instance=order)
     assert not form.is_valid()
     assert "is before it was shipped" in form.non_field_errors()[0]
 
@@ -174,14 +180,14 @@ def test_a_rule_on_a_field_the_form_does_not_show_becomes_a_form_error(alice, su
 def test_the_database_refuses_impossible_dates_too(alice, supplier):
     order = make_order(alice, supplier)
     with pytest.raises(IntegrityError), transaction.atomic():
-        TestOrder.objects.filter(pk=order.pk).update(delivered_on=date(2026, 1, 1))
+        Order.objects.filter(pk=order.pk).update(delivered_on=date(2026, 1, 1))
     with pytest.raises(IntegrityError), transaction.atomic():
-        TestOrder.objects.filter(pk=order.pk).update(amount_paid=Decimal("-1"))
+        Order.objects.filter(pk=order.pk).update(amount_paid=Decimal("-1"))
 
 
 def test_the_check_form_needs_the_essentials(alice, supplier):
     order = make_order(alice, supplier)
-    form = TestOrderCheckForm({"overall_score": "7"}, instance=order)
+    form = OrderCheckForm({"overall_score": "7"}, instance=order)
     assert not form.is_valid()
     assert set(form.errors) >= {"as_described", "genuine", "overall_score", "outcome"}
 
@@ -200,18 +206,18 @@ def test_protection_ends_after_the_platforms_days_by_default(alice, supplier, se
 def test_the_protection_end_is_editable_per_order(alice, supplier):
     order = make_order(alice, supplier, protection_ends_on=date(2026, 2, 20))
     assert order.protection_ends_on == date(2026, 2, 20)
-    order = svc.test_order_update(order=order, protection_ends_on=date(2026, 3, 1))
+    order = orderlog_services.order_update(order=order, protection_ends_on=date(2026, 3, 1))
     assert order.protection_ends_on == date(2026, 3, 1)
-    order = svc.test_order_update(order=order, ordered_on=date(2026, 1, 12), protection_ends_on=None)
+    order = orderlog_services.order_update(order=order, ordered_on=date(2026, 1, 12), protection_ends_on=None)
     assert order.protection_ends_on == date(2026, 3, 13)  # back to the default, from the new date
 
 
 def test_days_to_deliver_are_computed(alice, supplier):
     order = make_order(alice, supplier, promised_to=date(2026, 1, 20))
     assert order.days_to_deliver is None
-    order = svc.test_order_mark_shipped(order=order, shipped_on=date(2026, 1, 12), tracking_number="LP1")
+    order = orderlog_services.order_mark_shipped(order=order, shipped_on=date(2026, 1, 12), tracking_number="LP1")
     assert order.status == OrderStatus.SHIPPED and order.tracking_number == "LP1"
-    order = svc.test_order_mark_delivered(order=order, delivered_on=date(2026, 1, 24))
+    order = orderlog_services.order_mark_delivered(order=order, delivered_on=date(2026, 1, 24))
     assert order.status == OrderStatus.DELIVERED
     assert order.days_to_deliver == 14
     assert order.delivered_late
@@ -219,26 +225,26 @@ def test_days_to_deliver_are_computed(alice, supplier):
 
 def test_the_status_moves_along_and_refuses_what_cannot_happen(alice, supplier):
     order = make_order(alice, supplier)
-    with pytest.raises(svc.TestOrderStateError, match="Mark the order delivered first"):
-        svc.test_order_record_check(order=order, **CHECK)
+    with pytest.raises(orderlog_services.OrderStateError, match="Mark the order delivered first"):
+        orderlog_services.order_record_check(order=order, **CHECK)
     order = checked(order)
     assert order.status == OrderStatus.CHECKED and order.checked_at is not None
-    with pytest.raises(svc.TestOrderStateError):
-        svc.test_order_mark_shipped(order=order, shipped_on=date(2026, 1, 11))
-    with pytest.raises(svc.TestOrderStateError):
-        svc.test_order_mark_lost(order=order)
-    order = svc.test_order_open_dispute(order=order, disputed_on=date(2026, 1, 25))
+    with pytest.raises(orderlog_services.OrderStateError):
+        orderlog_services.order_mark_shipped(order=order, shipped_on=date(2026, 1, 11))
+    with pytest.raises(orderlog_services.OrderStateError):
+        orderlog_services.order_mark_lost(order=order)
+    order = orderlog_services.order_open_dispute(order=order, disputed_on=date(2026, 1, 25))
     assert order.status == OrderStatus.DISPUTED and order.disputed_on == date(2026, 1, 25)
-    order = svc.test_order_mark_refunded(order=order)
+    order = orderlog_services.order_mark_refunded(order=order)
     assert order.status == OrderStatus.REFUNDED and order.disputed_on  # the dispute stays on record
-    with pytest.raises(svc.TestOrderStateError):
-        svc.test_order_mark_refunded(order=order)
+    with pytest.raises(orderlog_services.OrderStateError):
+        orderlog_services.order_mark_refunded(order=order)
 
 
 def test_a_lost_parcel_that_arrives_is_delivered_after_all(alice, supplier):
-    order = svc.test_order_mark_lost(order=make_order(alice, supplier), lost_on=date(2026, 2, 1))
+    order = orderlog_services.order_mark_lost(order=make_order(alice, supplier), lost_on=date(2026, 2, 1))
     assert order.status == OrderStatus.LOST and order.failed
-    order = svc.test_order_mark_delivered(order=order, delivered_on=date(2026, 2, 3))
+    order = orderlog_services.order_mark_delivered(order=order, delivered_on=date(2026, 2, 3))
     assert order.status == OrderStatus.DELIVERED and order.lost_on is None
 
 
@@ -249,10 +255,10 @@ def test_a_lost_parcel_that_arrives_is_delivered_after_all(alice, supplier):
 def test_a_never_tested_supplier_is_due_now(alice, bob):
     supplier = make_supplier(alice)
     make_supplier(bob, name="Bob's store")
-    due = svc.suppliers_due_for_test_order(owner=alice)
+    due = orderlog_selectors.suppliers_due_for_test_order(owner=alice)
     assert [d.supplier for d in due] == [supplier]
     assert due[0].never_tested and due[0].is_due and due[0].days_overdue == 0
-    assert svc.supplier_test_order_due_on(supplier=supplier) == date(2026, 3, 1)
+    assert orderlog_selectors.supplier_test_order_due_on(supplier=supplier) == date(2026, 3, 1)
 
 
 @time_machine.travel("2026-03-01 12:00Z")
@@ -270,77 +276,77 @@ def test_due_and_overdue_follow_the_cadence(alice):
     paused.active = False
     paused.save()
 
-    due = {d.supplier.name: d for d in svc.suppliers_due_for_test_order(owner=alice)}
+    due = {d.supplier.name: d for d in orderlog_selectors.suppliers_due_for_test_order(owner=alice)}
     assert set(due) == {"Due today", "Overdue", "Weekly"}
     assert due["Due today"].days_overdue == 0 and not due["Due today"].is_overdue
     assert due["Overdue"].days_overdue == 7 and due["Overdue"].is_overdue
     assert due["Overdue"].days_since_last == 97
     assert due["Weekly"].due_on == date(2026, 2, 27)
     # Most overdue first.
-    assert [d.supplier.name for d in svc.suppliers_due_for_test_order(owner=alice)] == [
+    assert [d.supplier.name for d in orderlog_selectors.suppliers_due_for_test_order(owner=alice)] == [
         "Overdue",
         "Weekly",
         "Due today",
     ]
 
-    soon = {d.supplier.name: d for d in svc.suppliers_due_for_test_order(owner=alice, within_days=45)}
+    soon = {d.supplier.name: d for d in orderlog_selectors.suppliers_due_for_test_order(owner=alice, within_days=45)}
     assert soon["Fresh"].days_until_due == 45 and not soon["Fresh"].is_due
-    assert svc.supplier_test_order_due_on(supplier=off) is None
-    assert svc.supplier_test_order_due_on(supplier=fresh) == date(2026, 4, 15)
+    assert orderlog_selectors.supplier_test_order_due_on(supplier=off) is None
+    assert orderlog_selectors.supplier_test_order_due_on(supplier=fresh) == date(2026, 4, 15)
 
 
 @time_machine.travel("2026-03-01 12:00Z")
 def test_a_failed_test_order_halves_the_interval(alice):
     supplier = make_supplier(alice)
     order = make_order(alice, supplier, ordered_on=date(2026, 1, 1))
-    assert svc.supplier_test_order_due_on(supplier=supplier) == date(2026, 4, 1)
+    assert orderlog_selectors.supplier_test_order_due_on(supplier=supplier) == date(2026, 4, 1)
     checked(order, outcome="fail", overall_score=1)
-    assert svc.supplier_test_order_due_on(supplier=supplier) == date(2026, 2, 15)  # 45 days
-    (due,) = svc.suppliers_due_for_test_order(owner=alice)
+    assert orderlog_selectors.supplier_test_order_due_on(supplier=supplier) == date(2026, 2, 15)  # 45 days
+    (due,) = orderlog_selectors.suppliers_due_for_test_order(owner=alice)
     assert due.last_failed and due.interval_days == 45 and due.days_overdue == 14
 
     # A newer order restarts the clock with the full interval until it fails too.
     newer = make_order(alice, supplier, ordered_on=date(2026, 2, 20))
-    assert svc.supplier_test_order_due_on(supplier=supplier) == date(2026, 5, 21)
-    svc.test_order_mark_lost(order=newer)
-    assert svc.supplier_test_order_due_on(supplier=supplier) == date(2026, 4, 6)
+    assert orderlog_selectors.supplier_test_order_due_on(supplier=supplier) == date(2026, 5, 21)
+    orderlog_services.order_mark_lost(order=newer)
+    assert orderlog_selectors.supplier_test_order_due_on(supplier=supplier) == date(2026, 4, 6)
 
 
 def test_sizes_read_well():
-    assert svc._size_text(5 * 1024 * 1024 + 1, round_up=True) == "5.1 MB"
-    assert svc._size_text(5 * 1024 * 1024, round_up=False) == "5.0 MB"
-    assert svc._size_text(1500, round_up=True) == "2 KB"
+    assert orderlog_photos._size_text(5 * 1024 * 1024 + 1, round_up=True) == "5.1 MB"
+    assert orderlog_photos._size_text(5 * 1024 * 1024, round_up=False) == "5.0 MB"
+    assert orderlog_photos._size_text(1500, round_up=True) == "2 KB"
 
 
 def test_the_halved_interval_rounds_up():
-    assert svc.test_order_interval_days(cadence_days=90, last_failed=True) == 45
-    assert svc.test_order_interval_days(cadence_days=7, last_failed=True) == 4
-    assert svc.test_order_interval_days(cadence_days=1, last_failed=True) == 1
-    assert svc.test_order_interval_days(cadence_days=7, last_failed=False) == 7
+    assert orderlog_selectors.order_interval_days(cadence_days=90, last_failed=True) == 45
+    assert orderlog_selectors.order_interval_days(cadence_days=7, last_failed=True) == 4
+    assert orderlog_selectors.order_interval_days(cadence_days=1, last_failed=True) == 1
+    assert orderlog_selectors.order_interval_days(cadence_days=7, last_failed=False) == 7
 
 
 @time_machine.travel("2026-03-01 12:00Z")
 def test_orders_whose_protection_ends_soon(alice, bob):
     supplier = make_supplier(alice)
     soon = make_order(alice, supplier, ordered_on=date(2026, 1, 5))  # protection ends 2026-03-06
-    lost = svc.test_order_mark_lost(order=make_order(alice, supplier, ordered_on=date(2026, 1, 2)))
+    lost = orderlog_services.order_mark_lost(order=make_order(alice, supplier, ordered_on=date(2026, 1, 2)))
     arrived = make_order(alice, supplier, ordered_on=date(2026, 1, 5))
-    svc.test_order_mark_delivered(order=arrived, delivered_on=date(2026, 2, 1))
+    orderlog_services.order_mark_delivered(order=arrived, delivered_on=date(2026, 2, 1))
     make_order(alice, supplier, ordered_on=date(2026, 1, 20))  # ends 2026-03-21: not yet
     make_order(alice, supplier, ordered_on=date(2025, 12, 25))  # ended 2026-02-23: too late to remind
     make_order(bob, make_supplier(bob, name="Bob's"), ordered_on=date(2026, 1, 5))
 
-    ending = list(svc.orders_with_protection_ending(owner=alice, within_days=7))
+    ending = list(orderlog_selectors.orders_with_protection_ending(owner=alice, within_days=7))
     assert ending == [lost, soon]
     assert soon.protection_days_left == 5
-    assert list(svc.orders_with_protection_ending(owner=alice, within_days=2)) == [lost]
+    assert list(orderlog_selectors.orders_with_protection_ending(owner=alice, within_days=2)) == [lost]
 
 
 def test_delivered_orders_without_a_check(alice, supplier):
-    waiting = svc.test_order_mark_delivered(order=make_order(alice, supplier), delivered_on=date(2026, 1, 20))
+    waiting = orderlog_services.order_mark_delivered(order=make_order(alice, supplier), delivered_on=date(2026, 1, 20))
     checked(make_order(alice, supplier))
     make_order(alice, supplier)
-    assert list(svc.delivered_orders_without_check(owner=alice)) == [waiting]
+    assert list(orderlog_selectors.delivered_orders_without_check(owner=alice)) == [waiting]
     assert waiting.needs_check
 
 
@@ -348,7 +354,7 @@ def test_delivered_orders_without_a_check(alice, supplier):
 
 
 def test_the_summary_counts_outcomes_delivery_times_and_disputes(alice, supplier):
-    assert svc.test_order_summary(supplier=supplier) == svc.TestOrderSummary()
+    assert orderlog_selectors.order_summary(supplier=supplier) == orderlog_selectors.OrderSummary()
     checked(make_order(alice, supplier, ordered_on=date(2026, 1, 1)), delivered_on=date(2026, 1, 11))
     checked(
         make_order(alice, supplier, ordered_on=date(2026, 1, 2), promised_to=date(2026, 1, 15)),
@@ -362,13 +368,13 @@ def test_the_summary_counts_outcomes_delivery_times_and_disputes(alice, supplier
         outcome="fail",
         overall_score=1,
     )
-    svc.test_order_open_dispute(order=failed)
-    lost = svc.test_order_mark_lost(order=make_order(alice, supplier, ordered_on=date(2026, 1, 4)))
-    svc.test_order_mark_refunded(order=lost)
+    orderlog_services.order_open_dispute(order=failed)
+    lost = orderlog_services.order_mark_lost(order=make_order(alice, supplier, ordered_on=date(2026, 1, 4)))
+    orderlog_services.order_mark_refunded(order=lost)
     make_order(alice, supplier, ordered_on=date(2026, 1, 5))
 
-    summary = svc.test_order_summary(supplier=supplier)
-    assert summary == svc.TestOrderSummary(
+    summary = orderlog_selectors.order_summary(supplier=supplier)
+    assert summary == orderlog_selectors.OrderSummary(
         count=5,
         passed=1,
         passed_with_issues=1,
@@ -388,7 +394,7 @@ def test_summaries_for_many_suppliers_take_one_query(alice, django_assert_num_qu
     suppliers = [make_supplier(alice, name=f"S{i}", store_id=str(i)) for i in range(3)]
     make_order(alice, suppliers[0])
     with django_assert_num_queries(1):
-        summaries = svc.test_order_summaries(suppliers=suppliers)
+        summaries = orderlog_selectors.order_summaries(suppliers=suppliers)
     assert [summaries[s.pk].count for s in suppliers] == [1, 0, 0]
 
 
@@ -408,11 +414,11 @@ def test_the_trust_score_moves_with_outcomes(alice, supplier):
     assert supplier.trust_score < passed
     assert any("failed the quality check" in r["reason"] for r in supplier.trust_reasons)
 
-    lost = svc.test_order_mark_lost(order=make_order(alice, supplier, ordered_on=date(2026, 2, 2)))
+    lost = orderlog_services.order_mark_lost(order=make_order(alice, supplier, ordered_on=date(2026, 2, 2)))
     supplier.refresh_from_db()
     failed_score = supplier.trust_score
     assert any("disputed or lost" in r["reason"] for r in supplier.trust_reasons)
-    svc.test_order_delete(order=lost)
+    orderlog_services.order_delete(order=lost)
     supplier.refresh_from_db()
     assert supplier.trust_score > failed_score
 
@@ -421,7 +427,7 @@ def test_the_trust_score_moves_with_outcomes(alice, supplier):
 
 
 def test_a_real_small_png_is_accepted_whatever_its_name(media):
-    photo = svc.photo_validate(upload("holiday.gif"))
+    photo = orderlog_photos.photo_validate(upload("holiday.gif"))
     assert (photo.content_type, photo.width, photo.height) == ("image/png", 8, 8)
 
 
@@ -436,14 +442,14 @@ def test_a_real_small_png_is_accepted_whatever_its_name(media):
 )
 def test_what_is_not_an_image_is_refused(name, content, message):
     with pytest.raises(ValidationError, match=message):
-        svc.photo_validate(upload(name, content, content_type="image/jpeg"))
+        orderlog_photos.photo_validate(upload(name, content, content_type="image/jpeg"))
 
 
 def test_a_bmp_is_refused_even_though_pillow_reads_it():
     out = io.BytesIO()
     Image.new("RGB", (4, 4)).save(out, "BMP")
     with pytest.raises(ValidationError, match="is not a JPEG"):
-        svc.photo_validate(upload("x.bmp", out.getvalue()))
+        orderlog_photos.photo_validate(upload("x.bmp", out.getvalue()))
 
 
 def test_an_oversize_image_is_refused(settings):
@@ -451,11 +457,11 @@ def test_an_oversize_image_is_refused(settings):
     big = png_bytes((200, 200), noise=True)
     assert len(big) > 10_000
     with pytest.raises(ValidationError, match=r"^\['“big.png” is 1\d\d KB; a photo can be at most 9 KB.'\]$"):
-        svc.photo_validate(upload("big.png", big))
+        orderlog_photos.photo_validate(upload("big.png", big))
 
 
 def test_photos_are_stored_per_user_under_a_random_name(alice, supplier, media):
-    order = checked(make_order(alice, supplier), photos=[svc.photo_validate(upload("My Parcel.png"))])
+    order = checked(make_order(alice, supplier), photos=[orderlog_photos.photo_validate(upload("My Parcel.png"))])
     (photo,) = order.photos.all()
     assert photo.image.name.startswith(f"test-orders/{alice.pk}/")
     assert photo.image.name.endswith(".png") and "Parcel" not in photo.image.name
@@ -463,24 +469,24 @@ def test_photos_are_stored_per_user_under_a_random_name(alice, supplier, media):
 
 
 def test_a_check_whose_photo_cannot_be_stored_saves_nothing(alice, supplier, media):
-    order = svc.test_order_mark_delivered(order=make_order(alice, supplier), delivered_on=date(2026, 1, 20))
+    order = orderlog_services.order_mark_delivered(order=make_order(alice, supplier), delivered_on=date(2026, 1, 20))
     with pytest.raises(TypeError):
-        svc.test_order_record_check(
+        orderlog_services.order_record_check(
             order=order,
             **CHECK,
-            photos=[svc.photo_validate(upload()), upload()],  # the 2nd was never validated
+            photos=[orderlog_photos.photo_validate(upload()), upload()],  # the 2nd was never validated
         )
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED and order.outcome == ""
-    assert not TestOrderPhoto.objects.exists()
+    assert not OrderPhoto.objects.exists()
     assert stored_files(media) == []  # the first photo's file is gone again
 
 
 def test_deleting_an_order_deletes_its_photo_files(alice, supplier, media, django_capture_on_commit_callbacks):
-    order = checked(make_order(alice, supplier), photos=[svc.photo_validate(upload())])
+    order = checked(make_order(alice, supplier), photos=[orderlog_photos.photo_validate(upload())])
     assert len(stored_files(media)) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        svc.test_order_delete(order=order)
+        orderlog_services.order_delete(order=order)
     assert stored_files(media) == []
 
 
@@ -505,12 +511,12 @@ def test_deleting_an_order_deletes_its_photo_files(alice, supplier, media, djang
     ],
 )
 def test_spreadsheet_formulas_are_neutralised(value, safe):
-    assert svc.spreadsheet_safe(value) == safe
+    assert orderlog_export.spreadsheet_safe(value) == safe
 
 
 def test_the_csv_has_one_safe_row_per_order(alice, supplier):
     make_order(alice, supplier, order_number="=cmd|' /C calc'!A0", notes="@SUM(1)", amount_paid=Decimal("12.5"))
-    rows = list(csv.reader(io.StringIO(svc.test_order_csv(orders=TestOrder.objects.all()))))
+    rows = list(csv.reader(io.StringIO(orderlog_export.order_csv(orders=Order.objects.all()))))
     header, row = rows
     record = dict(zip(header, row, strict=True))
     assert record["order_number"] == "'=cmd|' /C calc'!A0"

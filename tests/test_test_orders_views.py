@@ -9,9 +9,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
+from orderlog import photos as orderlog_photos
+from orderlog import services as orderlog_services
+from orderlog.models import Order, OrderPhoto, OrderStatus
 from suppliers import services
-from suppliers import test_orders as svc
-from suppliers.models import OrderStatus, TestOrder, TestOrderPhoto
 
 from .test_test_orders import CHECK, checked, make_order, make_supplier, png_bytes, stored_files, upload
 
@@ -48,7 +49,7 @@ def order(alice, supplier, product):
 
 @pytest.fixture
 def photo(order, media):
-    order = checked(order, photos=[svc.photo_validate(upload())])
+    order = checked(order, photos=[orderlog_photos.photo_validate(upload())])
     return order.photos.get()
 
 
@@ -141,7 +142,7 @@ def test_logging_an_order_without_javascript_redirects_to_it(alice_client, alice
         reverse("test_order_add"),
         {"supplier": supplier.pk, "ordered_on": "2026-01-10", "amount_paid": "9.99", "currency": "eur"},
     )
-    order = TestOrder.objects.get(owner=alice)
+    order = Order.objects.get(owner=alice)
     assert response.status_code == 302 and response["Location"] == order.get_absolute_url()
     assert order.currency == "EUR" and order.protection_ends_on == date(2026, 3, 11)
 
@@ -152,7 +153,7 @@ def test_logging_an_order_inline_answers_with_the_section(alice_client, alice, s
         url, {"supplier": supplier.pk, "product": product.pk, "ordered_on": "2026-01-10"}, **HX
     )
     assert response.status_code == 200 and is_fragment(response)
-    order = TestOrder.objects.get(owner=alice)
+    order = Order.objects.get(owner=alice)
     body = response.content.decode()
     assert 'id="test-orders-panel"' in body and f'id="test-order-{order.pk}"' in body
     assert "Test order logged" in body
@@ -171,13 +172,13 @@ def test_bad_input_inline_is_shown_in_the_section_and_nothing_is_saved(alice_cli
     assert response.status_code == 200 and is_fragment(response)
     body = response.content.decode()
     assert message in body and '<details class="log-test-order" open>' in body
-    assert not TestOrder.objects.exists()
+    assert not Order.objects.exists()
 
     response = alice_client.post(
         reverse("test_order_add"), {"supplier": supplier.pk, "ordered_on": "2026-01-10", **data}
     )
     assert response.status_code == 200 and message in response.content.decode()
-    assert not TestOrder.objects.exists()
+    assert not Order.objects.exists()
 
 
 def test_editing_keeps_the_rules(alice_client, order):
@@ -229,7 +230,7 @@ def test_delivered_before_ordered_inline_is_an_error_in_the_row(alice_client, or
 
 
 def test_recording_the_check_inline_with_photos(alice_client, order, media):
-    svc.test_order_mark_delivered(order=order, delivered_on=date(2026, 1, 20))
+    orderlog_services.order_mark_delivered(order=order, delivered_on=date(2026, 1, 20))
     url = reverse("test_order_check", args=[order.pk])
     assert 'enctype="multipart/form-data"' in alice_client.get(url, **HX).content.decode()
     data = {
@@ -255,13 +256,13 @@ def test_recording_the_check_inline_with_photos(alice_client, order, media):
 )
 def test_a_check_with_a_bad_photo_saves_nothing(alice_client, order, media, settings, bad, message):
     settings.TEST_ORDER_PHOTO_MAX_BYTES = 100_000
-    svc.test_order_mark_delivered(order=order, delivered_on=date(2026, 1, 20))
+    orderlog_services.order_mark_delivered(order=order, delivered_on=date(2026, 1, 20))
     url = reverse("test_order_check", args=[order.pk])
     response = alice_client.post(url, {**CHECK, "photos": [upload(), bad()]}, **HX)
     assert response.status_code == 200 and message in response.content.decode()
     order.refresh_from_db()
     assert order.status == OrderStatus.DELIVERED and order.outcome == ""
-    assert not TestOrderPhoto.objects.exists() and stored_files(media) == []
+    assert not OrderPhoto.objects.exists() and stored_files(media) == []
 
 
 def test_the_check_waits_for_delivery(alice_client, order):
@@ -315,7 +316,7 @@ def test_deleting_a_photo(alice_client, photo, media, django_capture_on_commit_c
     with django_capture_on_commit_callbacks(execute=True):
         response = alice_client.post(reverse("test_order_photo_delete", args=[photo.order_id, photo.pk]), **HX)
     assert is_fragment(response)
-    assert not TestOrderPhoto.objects.exists() and stored_files(media) == []
+    assert not OrderPhoto.objects.exists() and stored_files(media) == []
 
 
 def test_a_photo_url_needs_a_sign_in(client, photo):
@@ -369,7 +370,7 @@ def test_bob_gets_404_for_everything_of_alices(bob_client, order, photo, supplie
 def test_bob_cannot_log_an_order_on_alices_supplier(bob_client, bob, supplier):
     response = bob_client.post(reverse("test_order_add"), {"supplier": supplier.pk, "ordered_on": "2026-01-10"})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
-    assert not TestOrder.objects.exists()
+    assert not Order.objects.exists()
 
 
 def test_lists_and_export_hold_only_the_users_own(bob_client, bob, order):

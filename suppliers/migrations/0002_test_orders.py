@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import suppliers.models
+import orderlog.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('ordered_on', models.DateField()),
                 ('order_number', models.CharField(blank=True, max_length=100)),
-                ('amount_paid', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, validators=[suppliers.models.validate_not_negative])),
+                ('amount_paid', models.DecimalField(blank=True, decimal_places=4, max_digits=18, null=True, validators=[orderlog.models.validate_not_negative])),
                 ('currency', models.CharField(blank=True, default='USD', max_length=3)),
                 ('shipping_method', models.CharField(blank=True, max_length=100)),
                 ('tracking_number', models.CharField(blank=True, max_length=100)),
@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
             name='TestOrderPhoto',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.FileField(max_length=255, upload_to=suppliers.models.photo_upload_to)),
+                ('image', models.FileField(max_length=255, upload_to=orderlog.models.photo_upload_to)),
                 ('content_type', models.CharField(editable=False, max_length=32)),
                 ('size', models.PositiveIntegerField(editable=False)),
                 ('width', models.PositiveIntegerField(editable=False)),

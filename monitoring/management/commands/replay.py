@@ -13,10 +13,10 @@ from django.db import transaction
 
 from accounts.models import settings_for
 from monitoring.checking import record_product_check
+from monitoring.detect.thresholds import SETTINGS, coerce
 from monitoring.models import FindingEvent
 from monitoring.observation import Observation
 from monitoring.statuses import CheckStatus
-from monitoring.thresholds import SETTINGS, coerce
 from suppliers.models import Product, Supplier
 
 

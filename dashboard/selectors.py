@@ -13,11 +13,12 @@ from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, 
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
+from monitoring.detect import themes
+from monitoring.models import HEALTH_KINDS, Finding, FindingEvent, Review, Snapshot, StoreSnapshot, WorkerHeartbeat
 from monitoring.statuses import CheckStatus
 from suppliers.models import Product, Supplier
 
-from . import charts, themes
-from .models import HEALTH_KINDS, Finding, FindingEvent, Review, Snapshot, StoreSnapshot, WorkerHeartbeat
+from . import charts
 
 FAILED_STATUSES = [CheckStatus.BLOCKED, CheckStatus.ERROR, CheckStatus.UNPARSEABLE, CheckStatus.REFUSED]
 PAGE_SIZE = 25

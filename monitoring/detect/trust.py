@@ -13,6 +13,11 @@ from decimal import Decimal
 
 from django.db.models import Count, Q
 
+from orderlog.selectors import OrderSummary, order_summary
+
+from ..models import HEALTH_KINDS, Finding
+from ..severity import Severity
+
 
 @dataclass
 class TrustInputs:
@@ -25,7 +30,7 @@ class TrustInputs:
     reviews_negative: int = 0  # of which 1–2★
     open_critical: int = 0
     open_warning: int = 0
-    test_orders: object | None = None  # suppliers.test_orders.TestOrderSummary, when there is a log
+    test_orders: OrderSummary | None = None  # the user's test orders with this supplier
 
 
 def score(inputs: TrustInputs) -> tuple[int, list[dict]]:
@@ -85,20 +90,20 @@ def score(inputs: TrustInputs) -> tuple[int, list[dict]]:
         add(finding_points, f"Open problems: {inputs.open_critical} critical, {warnings}")
 
     summary = inputs.test_orders
-    if summary is None or not getattr(summary, "count", 0):
+    if summary is None or not summary.count:
         add(-5, "Never test-ordered")
     else:
-        last = getattr(summary, "last_outcome", "") or ""
+        last = summary.last_outcome
         if last == "fail":
             add(-25, "Last test order failed the quality check")
         elif last == "pass_with_issues":
             add(-5, "Last test order passed with issues")
         elif last == "pass":
             add(5, "Last test order passed")
-        bad = getattr(summary, "disputed", 0) + getattr(summary, "lost", 0)
+        bad = summary.disputed + summary.lost
         if bad:
             add(-min(20, 10 * bad), f"{bad} test order(s) disputed or lost")
-        days = getattr(summary, "avg_days_to_deliver", None)
+        days = summary.avg_days_to_deliver
         if days is not None and days > 20:
             add(-5, f"Test orders took {days:.0f} days to arrive on average")
 
@@ -106,18 +111,8 @@ def score(inputs: TrustInputs) -> tuple[int, list[dict]]:
     return total, reasons
 
 
-def _test_order_summary(supplier):
-    try:
-        from suppliers.test_orders import test_order_summary
-    except ImportError:  # the test-order log is optional for the score
-        return None
-    return test_order_summary(supplier=supplier)
-
-
 def supplier_trust_update(*, supplier, now: datetime) -> int:
     """Recompute and store a supplier's score (called after each of its checks, and on test-order changes)."""
-    from .models import HEALTH_KINDS, Finding, Severity
-
     counts = (
         Finding.objects.filter(Q(supplier=supplier) | Q(product__supplier=supplier), resolved_at__isnull=True)
         .exclude(kind__in=HEALTH_KINDS)
@@ -145,7 +140,7 @@ def supplier_trust_update(*, supplier, now: datetime) -> int:
         reviews_negative=negative,
         open_critical=counts["critical"],
         open_warning=counts["warning"],
-        test_orders=_test_order_summary(supplier),
+        test_orders=order_summary(supplier=supplier),
     )
     value, reasons = score(inputs)
     type(supplier).objects.filter(pk=supplier.pk).update(trust_score=value, trust_reasons=reasons)

@@ -4,12 +4,12 @@ product page, and the reminders on the dashboard and the test-order list."""
 from django.utils import timezone
 
 from accounts.models import settings_for
+from suppliers.models import Product, Supplier
 
-from . import test_orders
-from .models import Product, Supplier
-from .test_order_forms import TestOrderForm
+from . import selectors
+from .forms import OrderForm
 
-PANEL_TEMPLATE = "test_orders/_panel.html"
+PANEL_TEMPLATE = "orderlog/_panel.html"
 PANEL_ORDERS = 10
 
 
@@ -27,16 +27,16 @@ def order_initial(supplier: Supplier | None, product: Product | None) -> dict:
 
 def reminders_context(user, *, include_due: bool = True) -> dict:
     today = timezone.localdate()
-    # The same warning window as the reminder emails (monitoring.reminders).
+    # The same warning window as the reminder emails (orderlog.reminders).
     within_days = settings_for(user).protection_warning_days
     ctx = {
         "protection_ending": list(
-            test_orders.orders_with_protection_ending(owner=user, today=today, within_days=within_days)[:20]
+            selectors.orders_with_protection_ending(owner=user, today=today, within_days=within_days)[:20]
         ),
-        "unchecked": list(test_orders.delivered_orders_without_check(owner=user)[:20]),
+        "unchecked": list(selectors.delivered_orders_without_check(owner=user)[:20]),
     }
     if include_due:
-        ctx["due_suppliers"] = test_orders.suppliers_due_for_test_order(owner=user, today=today)
+        ctx["due_suppliers"] = selectors.suppliers_due_for_test_order(owner=user, today=today)
     return ctx
 
 
@@ -46,15 +46,15 @@ def panel_context(request, *, supplier: Supplier | None, product: Product | None
     if supplier is None:
         return ctx
     if form is None:
-        form = TestOrderForm(owner=request.user, products_of=supplier, initial=order_initial(supplier, product))
-    orders = test_orders.test_order_list(owner=request.user, supplier=supplier)
+        form = OrderForm(owner=request.user, products_of=supplier, initial=order_initial(supplier, product))
+    orders = selectors.order_list(owner=request.user, supplier=supplier)
     shown = list(orders[: PANEL_ORDERS + 1])
     ctx.update(
         panel_form=form,
         panel_orders=shown[:PANEL_ORDERS],
         panel_more=len(shown) > PANEL_ORDERS,
-        panel_due=test_orders.supplier_test_order_due(supplier=supplier),
-        panel_summary=test_orders.test_order_summary(supplier=supplier),
-        panel_protection_days=test_orders.protection_days_for(platform=supplier.platform),
+        panel_due=selectors.supplier_test_order_due(supplier=supplier),
+        panel_summary=selectors.order_summary(supplier=supplier),
+        panel_protection_days=selectors.protection_days_for(platform=supplier.platform),
     )
     return ctx

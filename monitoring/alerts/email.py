@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from accounts.models import NotifyMode, UserSettings
 
-from .models import Email, Notification
+from ..models import Email, Notification
 
 log = logging.getLogger(__name__)
 

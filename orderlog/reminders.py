@@ -10,37 +10,34 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from accounts.models import settings_for
-from suppliers import test_orders
+from monitoring.alerts.outbox import notification_add
+from monitoring.models import Notification
+from monitoring.severity import Severity
 
-from .models import Notification, Severity
+from . import selectors
 
 
 def _add(owner, key: str, subject: str, body: str, link: str, now: datetime, severity=Severity.WARNING) -> bool:
-    try:
-        with transaction.atomic():
-            Notification.objects.create(
-                owner=owner,
-                category=Notification.Category.REMINDER,
-                dedup_key=key[:200],
-                severity=severity,
-                subject=subject[:300],
-                body=body,
-                link=link,
-                created_at=now,
-            )
-    except IntegrityError:
-        return False  # already reminded for this occasion
-    return True
+    """False when this occasion was reminded already."""
+    return notification_add(
+        owner_id=owner.pk,
+        category=Notification.Category.REMINDER,
+        dedup_key=key,
+        subject=subject,
+        body=body,
+        link=link,
+        now=now,
+        severity=severity,
+    )
 
 
 def reminders_for(owner, *, now: datetime, today: date) -> int:
     prefs = settings_for(owner)
     added = 0
-    for due in test_orders.suppliers_due_for_test_order(owner=owner, today=today):
+    for due in selectors.suppliers_due_for_test_order(owner=owner, today=today):
         if due.never_tested:
             why = "you have never placed a test order with it"
         else:
@@ -57,7 +54,7 @@ def reminders_for(owner, *, now: datetime, today: date) -> int:
             due.supplier.get_absolute_url(),
             now,
         )
-    for order in test_orders.orders_with_protection_ending(
+    for order in selectors.orders_with_protection_ending(
         owner=owner, today=today, within_days=prefs.protection_warning_days
     ):
         days = (order.protection_ends_on - today).days
@@ -72,7 +69,7 @@ def reminders_for(owner, *, now: datetime, today: date) -> int:
             now,
             severity=Severity.CRITICAL,
         )
-    for order in test_orders.delivered_orders_without_check(owner=owner):
+    for order in selectors.delivered_orders_without_check(owner=owner):
         added += _add(
             owner,
             f"reminder:unchecked:{order.pk}",

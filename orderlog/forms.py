@@ -1,12 +1,14 @@
-"""Forms of the test-order log. Validation only: the rules on dates live in TestOrder.clean() (run by every
-ModelForm here), photos are checked by suppliers.test_orders.photo_validate, and the writes are services."""
+"""Forms of the test-order log. Validation only: the rules on dates live in Order.clean() (run by every
+ModelForm here), photos are checked by orderlog.photos.photo_validate, and the writes are services."""
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
-from . import test_orders
-from .models import CheckOutcome, OrderStatus, Product, Supplier, TestOrder
+from suppliers.models import Product, Supplier
+
+from . import photos, selectors
+from .models import CheckOutcome, Order, OrderStatus
 
 
 class DateInput(forms.DateInput):
@@ -41,7 +43,7 @@ class PhotosField(forms.FileField):
         validated, errors = [], []
         for upload in files:
             try:
-                validated.append(test_orders.photo_validate(super().clean(upload, initial)))
+                validated.append(photos.photo_validate(super().clean(upload, initial)))
             except forms.ValidationError as exc:
                 errors.extend(exc.error_list)
         if errors:
@@ -71,7 +73,7 @@ def _clean_currency(value: str) -> str:
     return value
 
 
-class TestOrderForm(ModelRulesForm):
+class OrderForm(ModelRulesForm):
     """Log a test order, or correct one (then the supplier is fixed)."""
 
     __test__ = False
@@ -80,7 +82,7 @@ class TestOrderForm(ModelRulesForm):
     currency = forms.CharField(max_length=12, required=False, initial="USD")
 
     class Meta:
-        model = TestOrder
+        model = Order
         fields = [
             "supplier",
             "product",
@@ -134,17 +136,17 @@ class TestOrderForm(ModelRulesForm):
         data = super().clean()
         supplier = data.get("supplier") if "supplier" in self.fields else self.instance.supplier
         if not data.get("protection_ends_on") and supplier is not None and data.get("ordered_on"):
-            data["protection_ends_on"] = test_orders.protection_end_default(
+            data["protection_ends_on"] = selectors.protection_end_default(
                 platform=supplier.platform, ordered_on=data["ordered_on"]
             )
         return data
 
 
-class TestOrderShipForm(ModelRulesForm):
+class OrderShipForm(ModelRulesForm):
     __test__ = False
 
     class Meta:
-        model = TestOrder
+        model = Order
         fields = ["shipped_on", "tracking_number"]
         widgets = {"shipped_on": DateInput()}
 
@@ -155,11 +157,11 @@ class TestOrderShipForm(ModelRulesForm):
             self.fields["shipped_on"].initial = timezone.localdate
 
 
-class TestOrderDeliverForm(ModelRulesForm):
+class OrderDeliverForm(ModelRulesForm):
     __test__ = False
 
     class Meta:
-        model = TestOrder
+        model = Order
         fields = ["delivered_on"]
         widgets = {"delivered_on": DateInput()}
         help_texts = {"delivered_on": "Only once it is in your hands: never confirm delivery before it arrives."}
@@ -174,7 +176,7 @@ class TestOrderDeliverForm(ModelRulesForm):
 SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
 
-class TestOrderCheckForm(ModelRulesForm):
+class OrderCheckForm(ModelRulesForm):
     """The quality check on arrival, with photos."""
 
     __test__ = False
@@ -186,7 +188,7 @@ class TestOrderCheckForm(ModelRulesForm):
     photos = PhotosField(label="Photos (JPEG, PNG, WebP or GIF)")
 
     class Meta:
-        model = TestOrder
+        model = Order
         fields = [
             "as_described",
             "genuine",
@@ -210,10 +212,10 @@ class TestOrderCheckForm(ModelRulesForm):
         self.fields["genuine"].required = True
         self.fields[
             "photos"
-        ].help_text = f"Up to {self.fields['photos'].max_files} at a time, {test_orders.photo_max_size_text()} each."
+        ].help_text = f"Up to {self.fields['photos'].max_files} at a time, {photos.photo_max_size_text()} each."
 
 
-class TestOrderPhotoForm(forms.Form):
+class OrderPhotoForm(forms.Form):
     __test__ = False
 
     photos = PhotosField(label="Add photos", required=True)
@@ -226,7 +228,7 @@ STATUS_ACTIONS = [
 ]
 
 
-class TestOrderStatusForm(forms.Form):
+class OrderStatusForm(forms.Form):
     __test__ = False
 
     status = forms.ChoiceField(choices=STATUS_ACTIONS)

@@ -1,5 +1,5 @@
 """Pages of the test-order log. Thin: every query is scoped to the signed-in user (anyone else's id is a 404,
-in full pages, htmx fragments, photo URLs and the CSV export alike); writes go through suppliers.test_orders.
+in full pages, htmx fragments, photo URLs and the CSV export alike); writes go through orderlog.services.
 
 htmx, the Django way: one view serves the page and, when `request.htmx`, a partial of it. Each order is one
 `<tbody id="test-order-N">` (the `order-row` partial of test_order_list.html), so the inline steps (mark
@@ -17,30 +17,27 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_vary_headers
 from django.views import generic
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import test_orders
-from .models import PHOTO_EXTENSIONS, Product, Supplier, TestOrder, TestOrderPhoto
-from .test_order_forms import (
-    TestOrderCheckForm,
-    TestOrderDeliverForm,
-    TestOrderForm,
-    TestOrderPhotoForm,
-    TestOrderShipForm,
-    TestOrderStatusForm,
+from config.web import OwnedMixin, page_or_fragment, wants_fragment
+from suppliers.models import Product, Supplier
+
+from . import export, selectors, services
+from .forms import (
+    OrderCheckForm,
+    OrderDeliverForm,
+    OrderForm,
+    OrderPhotoForm,
+    OrderShipForm,
+    OrderStatusForm,
 )
-from .test_order_panels import PANEL_TEMPLATE, order_initial, panel_context, reminders_context
-from .views import OwnedMixin
+from .models import PHOTO_EXTENSIONS, Order, OrderPhoto
+from .panels import PANEL_TEMPLATE, order_initial, panel_context, reminders_context
 
-LIST_TEMPLATE = "test_orders/test_order_list.html"
+LIST_TEMPLATE = "orderlog/order_list.html"
 ROW = LIST_TEMPLATE + "#order-row"
-
-
-def _wants_fragment(request) -> bool:
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _owned_id(request, model, param: str):
@@ -67,7 +64,7 @@ def _add_service_error(form, exc: Exception) -> None:
 # --- List, detail, export ------------------------------------------------------------------------
 
 
-class TestOrderList(LoginRequiredMixin, generic.ListView):
+class OrderList(LoginRequiredMixin, generic.ListView):
     __test__ = False
     template_name = LIST_TEMPLATE
     context_object_name = "orders"
@@ -75,81 +72,79 @@ class TestOrderList(LoginRequiredMixin, generic.ListView):
 
     def get(self, request, *args, **kwargs):
         show = request.GET.get("show", "all")
-        self.show = show if show in test_orders.LIST_FILTERS else "all"
+        self.show = show if show in selectors.LIST_FILTERS else "all"
         self.supplier = _owned_id(request, Supplier, "supplier")
-        response = super().get(request, *args, **kwargs)
-        patch_vary_headers(response, ["HX-Request"])
-        return response
+        return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
         if self.show == "due":
-            return TestOrder.objects.none()
-        return test_orders.test_order_list(owner=self.request.user, show=self.show, supplier=self.supplier)
+            return Order.objects.none()
+        return selectors.order_list(owner=self.request.user, show=self.show, supplier=self.supplier)
 
     def get_template_names(self):
-        return [LIST_TEMPLATE + "#results"] if _wants_fragment(self.request) else [LIST_TEMPLATE]
+        return [page_or_fragment(self.request, LIST_TEMPLATE, "results")]
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.update(show=self.show, filters=test_orders.LIST_FILTERS, filter_supplier=self.supplier)
+        ctx.update(show=self.show, filters=selectors.LIST_FILTERS, filter_supplier=self.supplier)
         if self.show == "due":
-            due = test_orders.suppliers_due_for_test_order(owner=self.request.user)
+            due = selectors.suppliers_due_for_test_order(owner=self.request.user)
             if self.supplier is not None:
                 due = [d for d in due if d.supplier.pk == self.supplier.pk]
             ctx["due_suppliers"] = due
-        if not _wants_fragment(self.request):
+        if not wants_fragment(self.request):
             ctx.update(reminders_context(self.request.user, include_due=False))
         return ctx
 
 
-class TestOrderDetail(OwnedMixin, generic.DetailView):
+class OrderDetail(OwnedMixin, generic.DetailView):
     """The order's page; asked by htmx (the "cancel" of an inline form), its row."""
 
     __test__ = False
-    model = TestOrder
+    model = Order
     context_object_name = "order"
 
     def get_queryset(self):
         return super().get_queryset().select_related("supplier", "product")
 
     def get_template_names(self):
-        return [ROW] if _wants_fragment(self.request) else ["test_orders/test_order_detail.html"]
+        return [ROW] if wants_fragment(self.request) else ["orderlog/order_detail.html"]
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
-        ctx.setdefault("photo_form", TestOrderPhotoForm())
+        ctx.setdefault("photo_form", OrderPhotoForm())
         ctx["photos"] = self.object.photos.all()
-        ctx["status_actions"] = TestOrderStatusForm.base_fields["status"].choices
+        ctx["status_actions"] = OrderStatusForm.base_fields["status"].choices
         return ctx
 
 
 @login_required
 @require_GET
-def test_order_export(request):
+def order_export(request):
     """CSV of the user's test orders (the list's filters apply), every cell spreadsheet-safe."""
     show = request.GET.get("show", "all")
     show = show if show in ("all", "open", "failed") else "all"
     supplier = _owned_id(request, Supplier, "supplier")
-    orders = test_orders.test_order_list(owner=request.user, show=show, supplier=supplier)
+    orders = selectors.order_list(owner=request.user, show=show, supplier=supplier)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="test-orders-{timezone.localdate():%Y-%m-%d}.csv"'
     response["X-Content-Type-Options"] = "nosniff"
     response.write("\ufeff")  # a BOM, so spreadsheets read the file as UTF-8
-    response.write(test_orders.test_order_csv(orders=orders.iterator()))
+    response.write(export.order_csv(orders=orders.iterator()))
     return response
 
 
 # --- Create and edit ----------------------------------------------------------------------------
 
 
-class TestOrderCreate(LoginRequiredMixin, generic.CreateView):
+class OrderCreate(LoginRequiredMixin, generic.CreateView):
     """The full "log a test order" page (prefilled by ?supplier=ID&product=ID), and the inline form of
     the "Test orders" section: an htmx post with ?supplier= answers with that section re-rendered."""
 
     __test__ = False
-    model = TestOrder
-    form_class = TestOrderForm
-    template_name = "test_orders/test_order_form.html"
+    model = Order
+    form_class = OrderForm
+    template_name = "orderlog/order_form.html"
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
@@ -158,7 +153,7 @@ class TestOrderCreate(LoginRequiredMixin, generic.CreateView):
         self.supplier = _owned_id(request, Supplier, "supplier")
         if self.supplier is None and self.product is not None:
             self.supplier = self.product.supplier
-        self.panel = _wants_fragment(request) and self.supplier is not None
+        self.panel = wants_fragment(request) and self.supplier is not None
         return super().dispatch(request, *args, **kwargs)
 
     def get_initial(self):
@@ -180,7 +175,7 @@ class TestOrderCreate(LoginRequiredMixin, generic.CreateView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            order = test_orders.test_order_create(
+            order = services.order_create(
                 owner=self.request.user,
                 supplier=data["supplier"],
                 product=data["product"],
@@ -201,7 +196,7 @@ class TestOrderCreate(LoginRequiredMixin, generic.CreateView):
         if self.panel:
             return self._panel(logged=order)
         messages.success(self.request, "Test order logged.")
-        if _wants_fragment(self.request):
+        if wants_fragment(self.request):
             return HttpResponseClientRedirect(order.get_absolute_url())
         return redirect(order)
 
@@ -211,11 +206,11 @@ class TestOrderCreate(LoginRequiredMixin, generic.CreateView):
         return super().form_invalid(form)
 
 
-class TestOrderUpdate(OwnedMixin, generic.UpdateView):
+class OrderUpdate(OwnedMixin, generic.UpdateView):
     __test__ = False
-    model = TestOrder
-    form_class = TestOrderForm
-    template_name = "test_orders/test_order_form.html"
+    model = Order
+    form_class = OrderForm
+    template_name = "orderlog/order_form.html"
     context_object_name = "order"
 
     def get_queryset(self):
@@ -227,9 +222,9 @@ class TestOrderUpdate(OwnedMixin, generic.UpdateView):
         return kwargs
 
     def form_valid(self, form):
-        changes = {name: form.cleaned_data[name] for name in test_orders.EDITABLE_FIELDS if name in form.cleaned_data}
+        changes = {name: form.cleaned_data[name] for name in services.EDITABLE_FIELDS if name in form.cleaned_data}
         try:
-            order = test_orders.test_order_update(order=self.object, **changes)
+            order = services.order_update(order=self.object, **changes)
         except ValidationError as exc:
             _add_service_error(form, exc)
             return self.form_invalid(form)
@@ -237,14 +232,14 @@ class TestOrderUpdate(OwnedMixin, generic.UpdateView):
         return redirect(order)
 
 
-class TestOrderDelete(OwnedMixin, generic.DeleteView):
+class OrderDelete(OwnedMixin, generic.DeleteView):
     __test__ = False
-    model = TestOrder
+    model = Order
     context_object_name = "order"
-    template_name = "test_orders/test_order_confirm_delete.html"
+    template_name = "orderlog/order_confirm_delete.html"
 
     def form_valid(self, form):
-        test_orders.test_order_delete(order=self.object)
+        services.order_delete(order=self.object)
         messages.success(self.request, "Test order deleted.")
         return redirect("test_order_list")
 
@@ -257,9 +252,9 @@ class OrderStepView(OwnedMixin, generic.UpdateView):
     POST: the service; then a redirect to the order, or with htmx the updated row. A refused step shows
     its form again with the reason."""
 
-    model = TestOrder
+    model = Order
     context_object_name = "order"
-    template_name = "test_orders/test_order_step.html"
+    template_name = "orderlog/order_step.html"
     title = ""
     step_url = ""
     submit_label = "Save"
@@ -273,7 +268,7 @@ class OrderStepView(OwnedMixin, generic.UpdateView):
         return {**super().get_form_kwargs(), "instance": copy(self.object), "auto_id": f"id_{self.object.pk}_%s"}
 
     def get_template_names(self):
-        return [ROW] if _wants_fragment(self.request) else [self.template_name]
+        return [ROW] if wants_fragment(self.request) else [self.template_name]
 
     def get_context_data(self, **kwargs):
         ctx = super().get_context_data(**kwargs)
@@ -285,50 +280,50 @@ class OrderStepView(OwnedMixin, generic.UpdateView):
         )
         return ctx
 
-    def perform(self, form) -> TestOrder:  # pragma: no cover - every step defines it
+    def perform(self, form) -> Order:  # pragma: no cover - every step defines it
         raise NotImplementedError
 
     def form_valid(self, form):
         try:
             order = self.perform(form)
-        except (ValidationError, test_orders.TestOrderStateError) as exc:
+        except (ValidationError, services.OrderStateError) as exc:
             _add_service_error(form, exc)
             return self.form_invalid(form)
-        if _wants_fragment(self.request):
+        if wants_fragment(self.request):
             return render(self.request, ROW, {"order": order})
         messages.success(self.request, f"{self.title}: saved.")
         return redirect(order)
 
 
-class TestOrderShip(OrderStepView):
+class OrderShip(OrderStepView):
     __test__ = False
-    form_class = TestOrderShipForm
+    form_class = OrderShipForm
     title = "Mark shipped"
     step_url = "test_order_ship"
     submit_label = "Mark shipped"
 
     def perform(self, form):
-        return test_orders.test_order_mark_shipped(
+        return services.order_mark_shipped(
             order=self.object,
             shipped_on=form.cleaned_data["shipped_on"],
             tracking_number=form.cleaned_data["tracking_number"],
         )
 
 
-class TestOrderDeliver(OrderStepView):
+class OrderDeliver(OrderStepView):
     __test__ = False
-    form_class = TestOrderDeliverForm
+    form_class = OrderDeliverForm
     title = "Mark delivered"
     step_url = "test_order_deliver"
     submit_label = "It has arrived"
 
     def perform(self, form):
-        return test_orders.test_order_mark_delivered(order=self.object, delivered_on=form.cleaned_data["delivered_on"])
+        return services.order_mark_delivered(order=self.object, delivered_on=form.cleaned_data["delivered_on"])
 
 
-class TestOrderCheck(OrderStepView):
+class OrderCheck(OrderStepView):
     __test__ = False
-    form_class = TestOrderCheckForm
+    form_class = OrderCheckForm
     title = "Quality check on arrival"
     step_url = "test_order_check"
     submit_label = "Save the check"
@@ -338,7 +333,7 @@ class TestOrderCheck(OrderStepView):
 
     def perform(self, form):
         data = form.cleaned_data
-        return test_orders.test_order_record_check(
+        return services.order_record_check(
             order=self.object,
             as_described=data["as_described"],
             genuine=data["genuine"],
@@ -356,30 +351,30 @@ class TestOrderCheck(OrderStepView):
         )
 
 
-class TestOrderStatus(OwnedMixin, generic.detail.SingleObjectMixin, generic.View):
+class OrderStatus(OwnedMixin, generic.detail.SingleObjectMixin, generic.View):
     """Dispute opened, refunded, lost: a POST from a button."""
 
     __test__ = False
-    model = TestOrder
+    model = Order
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         order = self.get_object()
-        form = TestOrderStatusForm(request.POST)
+        form = OrderStatusForm(request.POST)
         error = ""
         if form.is_valid():
             step = {
-                "disputed": test_orders.test_order_open_dispute,
-                "refunded": test_orders.test_order_mark_refunded,
-                "lost": test_orders.test_order_mark_lost,
+                "disputed": services.order_open_dispute,
+                "refunded": services.order_mark_refunded,
+                "lost": services.order_mark_lost,
             }[form.cleaned_data["status"]]
             try:
                 order = step(order=order)
-            except (ValidationError, test_orders.TestOrderStateError) as exc:
+            except (ValidationError, services.OrderStateError) as exc:
                 error = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         else:
             error = "Choose what happened to the order."
-        if _wants_fragment(request):
+        if wants_fragment(request):
             return render(request, ROW, {"order": order, "row_error": error})
         if error:
             messages.error(request, error)
@@ -391,41 +386,41 @@ class TestOrderStatus(OwnedMixin, generic.detail.SingleObjectMixin, generic.View
 # --- Photos ---------------------------------------------------------------------------------------
 
 
-class TestOrderPhotoAdd(OwnedMixin, generic.detail.SingleObjectMixin, generic.View):
+class OrderPhotoAdd(OwnedMixin, generic.detail.SingleObjectMixin, generic.View):
     __test__ = False
-    model = TestOrder
+    model = Order
     http_method_names = ["post"]
 
     def post(self, request, *args, **kwargs):
         order = self.object = self.get_object()
-        form = TestOrderPhotoForm(request.POST, request.FILES)
+        form = OrderPhotoForm(request.POST, request.FILES)
         if form.is_valid():
             try:
-                test_orders.test_order_photos_add(order=order, photos=form.cleaned_data["photos"])
+                services.order_photos_add(order=order, photos=form.cleaned_data["photos"])
             except ValidationError as exc:
                 form.add_error("photos", exc)
         if form.is_valid():
-            if _wants_fragment(request):
-                form = TestOrderPhotoForm()
+            if wants_fragment(request):
+                form = OrderPhotoForm()
             else:
                 messages.success(request, "Photos added.")
                 return redirect(order)
-        template = "test_orders/test_order_detail.html"
+        template = "orderlog/order_detail.html"
         ctx = {
             "order": order,
             "object": order,
             "photos": order.photos.all(),
             "photo_form": form,
-            "status_actions": TestOrderStatusForm.base_fields["status"].choices,
+            "status_actions": OrderStatusForm.base_fields["status"].choices,
         }
-        return render(request, template + "#photos" if _wants_fragment(request) else template, ctx)
+        return render(request, page_or_fragment(request, template, "photos"), ctx)
 
 
 @login_required
 @require_GET
-def test_order_photo(request, order_pk: int, pk: int):
+def order_photo(request, order_pk: int, pk: int):
     """A photo, to its owner only. Served with the type it was validated as, never sniffed, never active."""
-    photo = get_object_or_404(TestOrderPhoto, pk=pk, order_id=order_pk, order__owner=request.user)
+    photo = get_object_or_404(OrderPhoto, pk=pk, order_id=order_pk, order__owner=request.user)
     try:
         handle = photo.image.open("rb")
     except FileNotFoundError:
@@ -439,18 +434,18 @@ def test_order_photo(request, order_pk: int, pk: int):
     return response
 
 
-class TestOrderPhotoDelete(LoginRequiredMixin, generic.View):
+class OrderPhotoDelete(LoginRequiredMixin, generic.View):
     __test__ = False
     http_method_names = ["post"]
 
     def post(self, request, order_pk: int, pk: int):
         photo = get_object_or_404(
-            TestOrderPhoto.objects.select_related("order"), pk=pk, order_id=order_pk, order__owner=request.user
+            OrderPhoto.objects.select_related("order"), pk=pk, order_id=order_pk, order__owner=request.user
         )
         order = photo.order
-        test_orders.test_order_photo_delete(photo=photo)
-        if _wants_fragment(request):
-            ctx = {"order": order, "photos": order.photos.all(), "photo_form": TestOrderPhotoForm()}
-            return render(request, "test_orders/test_order_detail.html#photos", ctx)
+        services.order_photo_delete(photo=photo)
+        if wants_fragment(request):
+            ctx = {"order": order, "photos": order.photos.all(), "photo_form": OrderPhotoForm()}
+            return render(request, "orderlog/order_detail.html#photos", ctx)
         messages.success(request, "Photo deleted.")
         return redirect(order)

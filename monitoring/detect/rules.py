@@ -17,10 +17,10 @@ from statistics import median
 
 from suppliers.margins import margin_pct
 
+from ..observation import Observation, StoreInfo
+from ..statuses import CheckStatus
 from . import themes
-from .observation import Observation, StoreInfo
 from .stats import fisher_greater
-from .statuses import CheckStatus
 from .thresholds import Thresholds
 
 INFO, WARNING, CRITICAL = 10, 20, 30

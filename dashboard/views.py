@@ -1,4 +1,4 @@
-"""The overview, findings and "check now". Thin: reads through monitoring.selectors, writes through
+"""The overview, findings and "check now". Thin: reads through dashboard.selectors, writes through
 monitoring.findings / monitoring.scheduling, every lookup scoped to the signed-in user."""
 
 from datetime import date, datetime, time
@@ -12,23 +12,21 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from config.web import page_or_fragment
+from monitoring import findings as services
+from monitoring import scheduling
+from monitoring.models import HEALTH_KINDS, Finding
+from orderlog.panels import reminders_context
 from suppliers.models import Product, Supplier
-from suppliers.test_order_panels import reminders_context
 
-from . import findings as services
-from . import scheduling, selectors
-from .models import HEALTH_KINDS, Finding
-
-
-def _partial(request, template: str, name: str) -> str:
-    return f"{template}#{name}" if request.htmx else template
+from . import selectors
 
 
 @login_required
 def overview(request):
     ctx = selectors.overview(request.user, timezone.now())
     ctx.update(reminders_context(request.user))
-    return render(request, _partial(request, "dashboard.html", "attention"), ctx)
+    return render(request, page_or_fragment(request, "dashboard/overview.html", "attention"), ctx)
 
 
 FINDING_FILTERS = {
@@ -67,7 +65,7 @@ def finding_list(request):
         "query": f"show={show}",
         "now": now,
     }
-    return render(request, _partial(request, "monitoring/finding_list.html", "results"), ctx)
+    return render(request, page_or_fragment(request, "dashboard/finding_list.html", "results"), ctx)
 
 
 @login_required
@@ -75,7 +73,7 @@ def finding_detail(request, pk):
     finding = get_object_or_404(Finding.objects.select_related("product", "supplier"), pk=pk, owner=request.user)
     return render(
         request,
-        "monitoring/finding_detail.html",
+        "dashboard/finding_detail.html",
         {"finding": finding, "events": finding.events.all(), "now": timezone.now()},
     )
 
@@ -103,14 +101,14 @@ def finding_action(request, pk, action):
     if request.htmx:
         return render(
             request,
-            "monitoring/_finding_row.html",
+            "dashboard/_finding_row.html",
             {"f": finding, "error": error, "now": now},
             status=400 if error else 200,
         )
     if error:
         return render(
             request,
-            "monitoring/finding_detail.html",
+            "dashboard/finding_detail.html",
             {"finding": finding, "events": finding.events.all(), "error": error, "now": now},
             status=400,
         )
@@ -142,11 +140,11 @@ def _owned(request, kind: str, pk: int):
 @require_POST
 def check_now(request, kind, pk):
     item = _owned(request, kind, pk)
-    message = scheduling.check_now(item)
+    message = scheduling.check_now(item).message
     item.refresh_from_db()
     ctx = {"item": item, "kind": kind, "message": message, "polling": item.pending_slot is not None}
     if request.htmx:
-        return render(request, "monitoring/_check_status.html", ctx)
+        return render(request, "dashboard/_check_status.html", ctx)
     return redirect(item)
 
 
@@ -158,7 +156,7 @@ def check_status(request, kind, pk):
     ctx = {"item": item, "kind": kind, "polling": running, "message": "Checking…" if running else ""}
     if not request.htmx:
         return redirect(item)
-    response = render(request, "monitoring/_check_status.html", ctx)
+    response = render(request, "dashboard/_check_status.html", ctx)
     if running:
         return response
     stop = HttpResponseStopPolling(response.content)
