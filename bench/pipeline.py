@@ -280,14 +280,14 @@ def claim_all(ids):
 # Stages of run_product_check timed in-process: (module attribute, label, inside record_product_check?).
 STAGES = [
     ("claim_start", "claim_start: conditional UPDATE", False),
-    ("fetch_context", "fetch_context: settings_for(owner)", False),
+    ("fetch_context_for", "fetch_context_for: settings_for(owner)", False),
     ("observe_url", "observe_url: fetch + parse", False),
     ("record_product_check", "record_product_check", False),
     ("_product_history", "_product_history: 45 days of snapshots", True),
     ("_store_reviews", "_store_reviews: INSERT … ON CONFLICT", True),
     ("_attach_supplier", "_attach_supplier", True),
     ("thresholds_for", "thresholds_for: settings_for(owner) again", True),
-    ("open_findings", "open_findings", True),
+    ("open_findings_by_kind", "open_findings_by_kind", True),
     ("_negative_reviews", "_negative_reviews", True),
     ("rules.price_baseline", "rules.price_baseline", True),
     ("rules.evaluate_product", "rules.evaluate_product", True),

@@ -15,12 +15,12 @@ from django.utils import timezone
 
 from monitoring.detect import themes
 from monitoring.models import HEALTH_KINDS, Finding, FindingEvent, Review, Snapshot, StoreSnapshot, WorkerHeartbeat
-from monitoring.statuses import CheckStatus
+from monitoring.severity import Severity
+from monitoring.statuses import FAILED_CHECKS, CheckStatus
 from suppliers.models import Product, Supplier
 
 from . import charts
 
-FAILED_STATUSES = [CheckStatus.BLOCKED, CheckStatus.ERROR, CheckStatus.UNPARSEABLE, CheckStatus.REFUSED]
 PAGE_SIZE = 25
 ATTENTION_LIMIT = 40  # findings listed on the overview, most severe first
 
@@ -51,7 +51,7 @@ class Health:
 def health(user, now: datetime) -> Health:
     midnight = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     today = Snapshot.objects.filter(product__owner=user, taken_at__gte=midnight).aggregate(
-        checks=Count("pk"), failed=Count("pk", filter=Q(status__in=FAILED_STATUSES))
+        checks=Count("pk"), failed=Count("pk", filter=Q(status__in=FAILED_CHECKS))
     )
     beats = dict(WorkerHeartbeat.objects.filter(role__in=["tick", "worker"]).values_list("role", "seen_at"))
     return Health(
@@ -71,7 +71,7 @@ def overview(user, now: datetime) -> dict:
         "now": now,
         "attention": attention[:ATTENTION_LIMIT],  # the most severe first; the rest on the findings page
         "attention_more": max(0, len(attention) - ATTENTION_LIMIT),
-        "critical": sum(1 for f in attention if f.severity >= 30),
+        "critical": sum(1 for f in attention if f.severity >= Severity.CRITICAL),
         "health_findings": [f for f in findings if f.is_health],
         "snoozed": sum(1 for f in findings if f.snoozed_until and f.snoozed_until > now),
         "recent": list(
@@ -86,6 +86,34 @@ def overview(user, now: datetime) -> dict:
             "suppliers": Supplier.objects.filter(owner=user).count(),
         },
     }
+
+
+FINDING_FILTERS = {
+    "open": "Open",
+    "acknowledged": "Acknowledged",
+    "snoozed": "Snoozed",
+    "resolved": "Resolved",
+    "health": "Can't verify",
+}
+FINDINGS_PAGE_SIZE = 50
+
+
+def finding_page(user, *, show: str, now: datetime, page: int | str | None = 1):
+    """One page of the user's findings for a filter of FINDING_FILTERS (open ones exclude health notices)."""
+    qs = Finding.objects.filter(owner=user).select_related("product", "supplier")
+    if show == "resolved":
+        qs = qs.filter(resolved_at__isnull=False).order_by("-resolved_at")
+    else:
+        qs = qs.filter(resolved_at__isnull=True)
+        if show == "health":
+            qs = qs.filter(kind__in=HEALTH_KINDS)
+        elif show == "acknowledged":
+            qs = qs.filter(acknowledged_at__isnull=False)
+        elif show == "snoozed":
+            qs = qs.filter(snoozed_until__gt=now)
+        else:
+            qs = qs.exclude(kind__in=HEALTH_KINDS)
+    return Paginator(qs, FINDINGS_PAGE_SIZE).get_page(page)
 
 
 # --- lists ------------------------------------------------------------------------------------------------
@@ -168,7 +196,7 @@ def _status_filter(qs, status: str):
     if status == "problems":
         return qs.filter(open_count__gt=0)
     if status == "failing":
-        return qs.filter(last_status__in=FAILED_STATUSES)
+        return qs.filter(last_status__in=FAILED_CHECKS)
     if status == "ok":
         return qs.filter(last_status=CheckStatus.OK, open_count=0)
     return qs
@@ -176,13 +204,13 @@ def _status_filter(qs, status: str):
 
 # --- detail pages -------------------------------------------------------------------------------------------
 
-HISTORY_DAYS = 90
+CHART_DAYS = 90
 
 
 def history_snapshots(product: Product, now: datetime):
-    """The product's checks of the last HISTORY_DAYS, oldest first, with only what the charts draw."""
+    """The product's checks of the last CHART_DAYS, oldest first, with only what the charts draw."""
     return (
-        Snapshot.objects.filter(product=product, taken_at__gte=now - timedelta(days=HISTORY_DAYS))
+        Snapshot.objects.filter(product=product, taken_at__gte=now - timedelta(days=CHART_DAYS))
         .order_by("taken_at")
         .only(
             "taken_at",
@@ -274,7 +302,7 @@ def theme_counts(product: Product, now: datetime, days: int = 30) -> list[tuple[
 def supplier_history(supplier: Supplier, now: datetime) -> dict:
     rows = list(
         StoreSnapshot.objects.filter(
-            supplier=supplier, status="ok", taken_at__gte=now - timedelta(days=HISTORY_DAYS)
+            supplier=supplier, status="ok", taken_at__gte=now - timedelta(days=CHART_DAYS)
         ).order_by("taken_at")
     )
     feedback = charts.Series(

@@ -4,7 +4,6 @@ monitoring.findings / monitoring.scheduling, every lookup scoped to the signed-i
 from datetime import date, datetime, time
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,7 +14,7 @@ from django_htmx.http import HttpResponseStopPolling
 from config.web import page_or_fragment
 from monitoring import findings as services
 from monitoring import scheduling
-from monitoring.models import HEALTH_KINDS, Finding
+from monitoring.models import Finding
 from orderlog.panels import reminders_context
 from suppliers.models import Product, Supplier
 
@@ -29,13 +28,7 @@ def overview(request):
     return render(request, page_or_fragment(request, "dashboard/overview.html", "attention"), ctx)
 
 
-FINDING_FILTERS = {
-    "open": "Open",
-    "acknowledged": "Acknowledged",
-    "snoozed": "Snoozed",
-    "resolved": "Resolved",
-    "health": "Can't verify",
-}
+FINDING_FILTERS = selectors.FINDING_FILTERS
 
 
 @login_required
@@ -43,20 +36,7 @@ def finding_list(request):
     show = request.GET.get("show", "open")
     show = show if show in FINDING_FILTERS else "open"
     now = timezone.now()
-    qs = Finding.objects.filter(owner=request.user).select_related("product", "supplier")
-    if show == "resolved":
-        qs = qs.filter(resolved_at__isnull=False).order_by("-resolved_at")
-    else:
-        qs = qs.filter(resolved_at__isnull=True)
-        if show == "health":
-            qs = qs.filter(kind__in=HEALTH_KINDS)
-        elif show == "acknowledged":
-            qs = qs.filter(acknowledged_at__isnull=False)
-        elif show == "snoozed":
-            qs = qs.filter(snoozed_until__gt=now)
-        else:
-            qs = qs.exclude(kind__in=HEALTH_KINDS)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = selectors.finding_page(request.user, show=show, now=now, page=request.GET.get("page"))
     ctx = {
         "findings": page.object_list,
         "page_obj": page,

@@ -23,7 +23,7 @@ from suppliers.models import Product, Supplier
 
 from .scenario import PRODUCTS, SUPPLIERS, DemoProduct, product_id, state
 
-HISTORY_DAYS = 90
+SEED_DAYS = 90
 
 
 def product_url(shop_url: str, product: DemoProduct, platform: str) -> str:
@@ -93,7 +93,7 @@ def seed(
 
 def _history(product: Product, p: DemoProduct, supplier: Supplier, now: datetime) -> None:
     rows = []
-    for i in range(HISTORY_DAYS * 4, 0, -1):
+    for i in range(SEED_DAYS * 4, 0, -1):
         at = now - timedelta(hours=6 * i)
         st = state(p, -(now - at).total_seconds() / 60)  # the seeded past in (real) minutes
         h = st.histogram
@@ -151,7 +151,7 @@ def _store_history(supplier: Supplier, s, now: datetime) -> None:
             followers=s.followers - 3 * d,
             opened_on=s.opened_on,
         )
-        for d in range(HISTORY_DAYS, 0, -1)
+        for d in range(SEED_DAYS, 0, -1)
     ]
     StoreSnapshot.objects.bulk_create(rows)
     Supplier.objects.filter(pk=supplier.pk).update(

@@ -5,5 +5,7 @@ class MonitoringConfig(AppConfig):
     name = "monitoring"
 
     def ready(self):
-        from . import system_checks  # noqa: F401  (registers the system checks)
-        from . import tasks  # noqa: F401  (registers the tasks: the scheduler sends them by name, in web too)
+        from . import (
+            system_checks,  # noqa: F401  (registers the system checks)
+            tasks,  # noqa: F401  (registers the tasks: the scheduler sends them by name, in web too)
+        )

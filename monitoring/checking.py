@@ -24,17 +24,17 @@ from suppliers.models import Product, Supplier
 from suppliers.services import supplier_for_store
 
 from .detect import rules, themes, trust
-from .detect.thresholds import DEFAULTS, Thresholds
-from .findings import Change, as_open, findings_apply, open_findings
+from .detect.thresholds import DEFAULTS, Thresholds, thresholds_for
+from .findings import Change, as_open, findings_apply, open_findings_by_kind
 from .models import Review, Snapshot, StoreSnapshot
 from .observation import Observation, StoreInfo
-from .sources.base import FetchContext
-from .sources.observe import observe_url
+from .sources.observe import fetch_context_for, observe_url
 from .statuses import CheckStatus
 
 log = logging.getLogger(__name__)
 
-HISTORY_DAYS = 45  # the longest window any rule looks back over, with room
+RULES_LOOKBACK_DAYS = 45  # the longest window any rule looks back over, with room
+HEALTHY_PRODUCT_STATUSES = (CheckStatus.OK, CheckStatus.NOT_FOUND)
 STORE_SNAPSHOT_EVERY = timedelta(hours=6)  # unchanged store metrics are written at most this often
 
 
@@ -70,42 +70,43 @@ def claim_start(model, pk: int, slot: datetime, now: datetime, claimant: str = "
     return claimed == 1
 
 
-def fetch_context(user) -> FetchContext:
-    prefs = settings_for(user)
-    return FetchContext(currency=prefs.currency, ship_to=prefs.ship_to_country)
-
-
-def thresholds_for(user, *layers) -> Thresholds:
-    return DEFAULTS.with_overrides(settings_for(user).thresholds, *layers)
-
-
 def run_product_check(product_id: int, slot: datetime, claimant: str = "", resume: bool = False) -> CheckResult:
-    now = timezone.now()
-    if not claim_start(Product, product_id, slot, now, claimant, resume):
-        return CheckResult("skipped", skipped=True)
-    product = Product.objects.select_related("owner").get(pk=product_id)
-    try:
-        obs = observe_url(product.url, platform=product.platform, ctx=fetch_context(product.owner))
-    except SoftTimeLimitExceeded:
-        obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=product.url)
-    return record_product_check(product_id=product_id, slot=slot, obs=obs, now=timezone.now())
+    """A product's page, read by its platform's adapter."""
+    return _run_check(Product, product_id, slot, claimant, resume, url_of=lambda p: p.url, record=record_product_check)
 
 
 def run_supplier_check(supplier_id: int, slot: datetime, claimant: str = "", resume: bool = False) -> CheckResult:
-    now = timezone.now()
-    if not claim_start(Supplier, supplier_id, slot, now, claimant, resume):
-        return CheckResult("skipped", skipped=True)
-    supplier = Supplier.objects.select_related("owner").get(pk=supplier_id)
-    try:
-        obs = observe_store(supplier)
-    except SoftTimeLimitExceeded:
-        obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=supplier.store_url)
-    return record_supplier_check(supplier_id=supplier_id, slot=slot, obs=obs, now=timezone.now())
-
-
-def observe_store(supplier: Supplier) -> Observation:
     """The supplier's own store page, read by its platform's adapter (which recognises store pages)."""
-    return observe_url(supplier.store_url, platform=supplier.platform, ctx=fetch_context(supplier.owner))
+    return _run_check(
+        Supplier, supplier_id, slot, claimant, resume, url_of=lambda s: s.store_url, record=record_supplier_check
+    )
+
+
+def _run_check(model, pk: int, slot: datetime, claimant: str, resume: bool, *, url_of, record) -> CheckResult:
+    """Claim the slot, fetch and parse outside any transaction, then record everything in one."""
+    if not claim_start(model, pk, slot, timezone.now(), claimant, resume):
+        return CheckResult("skipped", skipped=True)
+    item = model.objects.select_related("owner").get(pk=pk)
+    url = url_of(item)
+    try:
+        obs = observe_url(url, platform=item.platform, ctx=fetch_context_for(item.owner))
+    except SoftTimeLimitExceeded:
+        obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=url)
+    return record(pk, slot=slot, obs=obs, now=timezone.now())
+
+
+def _finish(item, *, status: str, message: str, slot: datetime, now: datetime, healthy: tuple) -> None:
+    """The bookkeeping every check ends with: its outcome on the row, the claim released, the next slot set."""
+    item.last_checked_at = now
+    item.last_status = status
+    item.last_message = (message or "")[:500]
+    item.consecutive_failures = 0 if status in healthy else item.consecutive_failures + 1
+    if status == CheckStatus.OK:
+        item.last_ok_at = now
+    item.pending_slot = None
+    item.check_started_at = None
+    item.check_claim = ""
+    item.next_check_at = next_check_time(slot, item.check_interval, now)
 
 
 def next_check_time(slot: datetime, interval: timedelta, now: datetime) -> datetime:
@@ -119,7 +120,7 @@ def next_check_time(slot: datetime, interval: timedelta, now: datetime) -> datet
 # --- recording a product check ------------------------------------------------------------------------------
 
 
-def record_product_check(*, product_id: int, slot: datetime, obs: Observation, now: datetime) -> CheckResult:
+def record_product_check(product_id: int, *, slot: datetime, obs: Observation, now: datetime) -> CheckResult:
     with transaction.atomic():
         # of=self: lock the product row only, not its owner's user row (other checks and sign-ins go on)
         product = Product.objects.select_for_update(of=("self",)).select_related("owner").get(pk=product_id)
@@ -135,20 +136,12 @@ def record_product_check(*, product_id: int, slot: datetime, obs: Observation, n
         if status == CheckStatus.OK:
             _update_latest(product, obs, history)
             _store_reviews(product, obs, now)
-        product.last_checked_at = now
-        product.last_status = status
-        product.last_message = (obs.message or "")[:500]
-        product.consecutive_failures = (
-            0 if status in (CheckStatus.OK, CheckStatus.NOT_FOUND) else product.consecutive_failures + 1
-        )
-        if status == CheckStatus.OK:
-            product.last_ok_at = now
 
         supplier = _attach_supplier(product, obs)
         user_layer = settings_for(product.owner).thresholds  # read once: the store rules below use it too
         supplier_layer = supplier.threshold_overrides if supplier else None
         t = DEFAULTS.with_overrides(user_layer, supplier_layer, product.threshold_overrides)
-        current = open_findings(product=product)
+        current = open_findings_by_kind(product=product)
         ctx = rules.ProductContext(
             now=now,
             status=status,
@@ -171,10 +164,8 @@ def record_product_check(*, product_id: int, slot: datetime, obs: Observation, n
             owner=product.owner, verdicts=rules.evaluate_product(ctx), current=current, now=now, product=product
         )
 
-        product.pending_slot = None
-        product.check_started_at = None
-        product.check_claim = ""
-        product.next_check_at = next_check_time(slot, product.check_interval, now)
+        # "Not found" is an answer, not a failure of ours: it does not count towards "can't verify".
+        _finish(product, status=status, message=obs.message, slot=slot, now=now, healthy=HEALTHY_PRODUCT_STATUSES)
         product.save()
 
         if supplier is not None:
@@ -191,31 +182,37 @@ def record_product_check(*, product_id: int, slot: datetime, obs: Observation, n
         return CheckResult(status, changes)
 
 
+# What a successful check reads that both its snapshot and the product row keep (same names on
+# Observation, Snapshot and Product): one list, so a new field cannot be kept in one place and not the other.
+READING_FIELDS = (
+    "price",
+    "price_max",
+    "original_price",
+    "in_stock",
+    "stock_quantity",
+    "rating",
+    "review_count",
+    "orders_count",
+    "ships_to_buyer",
+)
+
+
+def _reading(obs: Observation) -> dict:
+    return {name: getattr(obs, name) for name in READING_FIELDS} | {"currency": obs.currency or ""}
+
+
 def _snapshot_fields(obs: Observation, status: str) -> dict:
+    fields = {"status": status, "message": (obs.message or "")[:500]}
     if status != CheckStatus.OK:
-        return {"status": status, "message": (obs.message or "")[:500]}
-    hist = obs.rating_histogram or {}
-    has_hist = obs.rating_histogram is not None
-    return {
-        "status": status,
-        "message": (obs.message or "")[:500],
-        "price": obs.price,
-        "price_max": obs.price_max,
-        "original_price": obs.original_price,
-        "currency": obs.currency or "",
-        "in_stock": obs.in_stock,
-        "stock_quantity": obs.stock_quantity,
-        "rating": obs.rating,
-        "review_count": obs.review_count,
-        **{f"stars_{s}": (hist.get(s, 0) if has_hist else None) for s in range(1, 6)},
-        "orders_count": obs.orders_count,
-        "ships_to_buyer": obs.ships_to_buyer,
-    }
+        return fields
+    hist = obs.rating_histogram
+    stars = {f"stars_{s}": (hist.get(s, 0) if hist is not None else None) for s in range(1, 6)}
+    return fields | _reading(obs) | stars
 
 
 def _product_history(product: Product, now: datetime) -> tuple[list[rules.Point], list[str]]:
     rows = Snapshot.objects.filter(
-        product=product, taken_at__gte=now - timedelta(days=HISTORY_DAYS), taken_at__lt=now
+        product=product, taken_at__gte=now - timedelta(days=RULES_LOOKBACK_DAYS), taken_at__lt=now
     ).order_by("taken_at")
     points, statuses = [], []
     for s in rows:
@@ -257,19 +254,11 @@ def _baseline_since(product: Product) -> dict[str, datetime]:
 def _update_latest(product: Product, obs: Observation, history) -> None:
     if obs.title and not product.title:  # the user's own title wins
         product.title = obs.title[:500]
-    product.price = obs.price
-    product.price_max = obs.price_max
-    product.original_price = obs.original_price
-    product.currency = obs.currency or ""
-    product.in_stock = obs.in_stock
-    product.stock_quantity = obs.stock_quantity
-    product.rating = obs.rating
-    product.review_count = obs.review_count
+    for name, value in _reading(obs).items():
+        setattr(product, name, value)
     product.rating_histogram = (
         {str(k): v for k, v in obs.rating_histogram.items()} if obs.rating_histogram is not None else None
     )
-    product.orders_count = obs.orders_count
-    product.ships_to_buyer = obs.ships_to_buyer
     product.labels = list(obs.labels)
     if obs.product_id and not product.platform_product_id:
         product.platform_product_id = obs.product_id[:128]
@@ -362,7 +351,10 @@ def _record_store_reading(
             rating_shipping=s.rating_shipping,
         )
         for s in StoreSnapshot.objects.filter(
-            supplier=supplier, status=CheckStatus.OK, taken_at__lt=now, taken_at__gte=now - timedelta(days=HISTORY_DAYS)
+            supplier=supplier,
+            status=CheckStatus.OK,
+            taken_at__lt=now,
+            taken_at__gte=now - timedelta(days=RULES_LOOKBACK_DAYS),
         ).order_by("taken_at")
     ]
     try:
@@ -378,7 +370,7 @@ def _record_store_reading(
         supplier.name = store.name[:200]
     supplier.metrics_at = now
     supplier.save(update_fields=[*known, "name", "metrics_at"])
-    current = open_findings(supplier=supplier)
+    current = open_findings_by_kind(supplier=supplier)
     ctx = rules.StoreContext(
         now=now,
         store=store,
@@ -397,7 +389,7 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def record_supplier_check(*, supplier_id: int, slot: datetime, obs: Observation, now: datetime) -> CheckResult:
+def record_supplier_check(supplier_id: int, *, slot: datetime, obs: Observation, now: datetime) -> CheckResult:
     with transaction.atomic():
         supplier = Supplier.objects.select_for_update(of=("self",)).select_related("owner").get(pk=supplier_id)
         if supplier.pending_slot != slot:
@@ -434,20 +426,11 @@ def record_supplier_check(*, supplier_id: int, slot: datetime, obs: Observation,
                     )
             except IntegrityError:
                 return CheckResult("skipped", skipped=True)
-        current = open_findings(supplier=supplier)
+        current = open_findings_by_kind(supplier=supplier)
         health = {"unverifiable": rules.rule_unverifiable(status, statuses, obs.message, t)}
         changes += findings_apply(owner=supplier.owner, verdicts=health, current=current, now=now, supplier=supplier)
         supplier.refresh_from_db()
-        supplier.last_checked_at = now
-        supplier.last_status = status
-        supplier.last_message = (obs.message or "")[:500]
-        supplier.consecutive_failures = 0 if status == CheckStatus.OK else supplier.consecutive_failures + 1
-        if status == CheckStatus.OK:
-            supplier.last_ok_at = now
-        supplier.pending_slot = None
-        supplier.check_started_at = None
-        supplier.check_claim = ""
-        supplier.next_check_at = next_check_time(slot, supplier.check_interval, now)
+        _finish(supplier, status=status, message=obs.message, slot=slot, now=now, healthy=(CheckStatus.OK,))
         supplier.save()
         trust.supplier_trust_update(supplier=supplier, now=now)
         return CheckResult(status, changes)

@@ -25,7 +25,7 @@ class Change:
     at: datetime
 
 
-def open_findings(*, product=None, supplier=None) -> dict[str, Finding]:
+def open_findings_by_kind(*, product=None, supplier=None) -> dict[str, Finding]:
     qs = Finding.objects.filter(resolved_at__isnull=True)
     qs = qs.filter(product=product) if product is not None else qs.filter(supplier=supplier, product__isnull=True)
     return {f.kind: f for f in qs}

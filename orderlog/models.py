@@ -262,7 +262,7 @@ class Order(models.Model):
             self.outcome == CheckOutcome.FAIL
             or self.disputed_on is not None
             or self.lost_on is not None
-            or self.status in FAILED_STATUSES
+            or self.status in FAILED_ORDER_STATUSES
         )
 
     # Which next steps the pages offer (suppliers.test_orders enforces the rules, and also accepts corrections).
@@ -295,11 +295,11 @@ class Order(models.Model):
         return self.status in (OrderStatus.ORDERED, OrderStatus.SHIPPED)
 
 
-FAILED_STATUSES = (OrderStatus.DISPUTED, OrderStatus.REFUNDED, OrderStatus.LOST)
+FAILED_ORDER_STATUSES = (OrderStatus.DISPUTED, OrderStatus.REFUNDED, OrderStatus.LOST)
 # The same rule as TestOrder.failed, for queries.
 FAILED_Q = (
     Q(outcome=CheckOutcome.FAIL)
-    | Q(status__in=FAILED_STATUSES)
+    | Q(status__in=FAILED_ORDER_STATUSES)
     | Q(disputed_on__isnull=False)
     | Q(lost_on__isnull=False)
 )

@@ -30,10 +30,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
 
 from accounts.models import settings_for
-from monitoring.checking import fetch_context
 from monitoring.fetch.netguard import is_public_address
 from monitoring.observation import Observation, StoreInfo
-from monitoring.sources.observe import observe_url
+from monitoring.sources.observe import fetch_context_for, observe_url
 from monitoring.statuses import CheckStatus
 
 from . import platforms
@@ -266,7 +265,7 @@ def product_preview(*, owner, url: str, platform: str = "") -> Preview:
     existing = Product.objects.filter(owner=owner, url=url).first()
     if existing is not None:
         return Preview(url=url, platform=platform, existing=existing)
-    ctx = fetch_context(owner)
+    ctx = fetch_context_for(owner)
     obs = observe_url(url, platform=platform, ctx=ctx)
     preview = Preview(url=url, platform=platform, obs=obs, ship_to=ctx.ship_to)
     store = preview.store
@@ -356,7 +355,7 @@ def supplier_preview(*, owner, url: str, platform: str = "") -> StorePreview:
     if preview.existing is not None or not store_pages_readable(platform):
         return preview
     # The same reading as the supplier's scheduled check (monitoring.checking.observe_store).
-    preview.obs = observe_url(url, platform=platform, ctx=fetch_context(owner))
+    preview.obs = observe_url(url, platform=platform, ctx=fetch_context_for(owner))
     if preview.store is not None and preview.store.id and not preview.store_id:
         preview.store_id = preview.store.id
         preview.existing = _existing_supplier(owner=owner, url=url, platform=platform, store_id=preview.store_id)

@@ -9,8 +9,10 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views import generic
 
+from accounts.forms import ThresholdsForm
 from config.web import OwnedMixin, page_or_fragment
 from dashboard import charts, selectors
+from monitoring.detect.thresholds import thresholds_for
 from orderlog.panels import panel_context
 
 from . import services
@@ -99,9 +101,6 @@ class ThresholdOverridesMixin:
     """The edit page also holds this item's own thresholds (empty = the user's settings)."""
 
     def thresholds_form(self):
-        from accounts.forms import ThresholdsForm
-        from monitoring.checking import thresholds_for
-
         inherited = thresholds_for(self.request.user, *self.inherited_layers())
         data = self.request.POST if self.request.method == "POST" else None
         return ThresholdsForm(data, overrides=self.object.threshold_overrides, inherited=inherited, prefix="t")

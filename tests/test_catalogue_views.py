@@ -162,7 +162,7 @@ def test_the_admin_is_enabled(admin_client):
 
 def test_a_product_and_a_supplier_can_override_thresholds(alice_client, alices_things):
     from accounts.models import settings_for
-    from monitoring.checking import thresholds_for
+    from monitoring.detect.thresholds import thresholds_for
 
     supplier, product = alices_things
     prefs = settings_for(product.owner)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
+from accounts.models import settings_for
+
 
 def _setting(default, label: str, help_text: str = "", minimum=0, maximum=None):
     return {"default": default, "label": label, "help": help_text, "min": minimum, "max": maximum}
@@ -125,3 +127,9 @@ def coerce(name: str, raw):
 
 DEFAULTS = Thresholds()
 assert {f.name for f in fields(Thresholds)} == set(SETTINGS), "every setting needs a field and vice versa"
+
+
+def thresholds_for(user, *layers) -> Thresholds:
+    """The thresholds that apply to one item: defaults, then the user's settings, then each override layer
+    (the supplier's, then the product's)."""
+    return DEFAULTS.with_overrides(settings_for(user).thresholds, *layers)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from accounts.models import settings_for
 from suppliers.platforms import clean_shop_url, detect
 
 from ..fetch import FetchError, blocks, get_fetcher
@@ -12,6 +13,12 @@ from ..observation import Observation
 from ..statuses import CheckStatus
 from .base import FetchContext, Page, observe_page
 from .registry import adapter_for, adapter_for_content
+
+
+def fetch_context_for(user) -> FetchContext:
+    """Who is looking: the user's currency and ship-to country (AliExpress prices and shipping depend on them)."""
+    prefs = settings_for(user)
+    return FetchContext(currency=prefs.currency, ship_to=prefs.ship_to_country)
 
 
 def observe_url(url: str, *, platform: str = "", ctx: FetchContext | None = None, fetcher=None) -> Observation:
