@@ -137,14 +137,14 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Celery (read by config/celery.py with namespace="CELERY") ------------------------------------
-# Keep the Celery settings here, in one place; tests/test_celery_config.py asserts the values that
+# Keep the Celery settings here, in one place; tests/config/test_celery.py asserts the values that
 # the app really ends up with, so a misspelt name cannot silently do nothing.
 BROKER_DIR = DATA_DIR / "broker"
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         # Must exceed the hard time limit plus the longest retry countdown, or Redis hands a task
-        # still being worked on to a second worker (tests/test_celery_config.py checks it).
+        # still being worked on to a second worker (tests/config/test_celery.py checks it).
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=1800),
         "socket_connect_timeout": 2,
         "socket_timeout": 10,

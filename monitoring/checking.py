@@ -23,7 +23,7 @@ from accounts.models import settings_for
 from suppliers.models import Product, Supplier
 from suppliers.services import supplier_for_store
 
-from .detect import rules, themes, trust
+from .detect import context, rules, themes, trust
 from .detect.thresholds import DEFAULTS, Thresholds, thresholds_for
 from .findings import Change, as_open, findings_apply, open_findings_by_kind
 from .models import Review, Snapshot, StoreSnapshot
@@ -142,7 +142,7 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
         supplier_layer = supplier.threshold_overrides if supplier else None
         t = DEFAULTS.with_overrides(user_layer, supplier_layer, product.threshold_overrides)
         current = open_findings_by_kind(product=product)
-        ctx = rules.ProductContext(
+        ctx = context.ProductContext(
             now=now,
             status=status,
             obs=obs,
@@ -210,7 +210,7 @@ def _snapshot_fields(obs: Observation, status: str) -> dict:
     return fields | _reading(obs) | stars
 
 
-def _product_history(product: Product, now: datetime) -> tuple[list[rules.Point], list[str]]:
+def _product_history(product: Product, now: datetime) -> tuple[list[context.Point], list[str]]:
     rows = Snapshot.objects.filter(
         product=product, taken_at__gte=now - timedelta(days=RULES_LOOKBACK_DAYS), taken_at__lt=now
     ).order_by("taken_at")
@@ -219,7 +219,7 @@ def _product_history(product: Product, now: datetime) -> tuple[list[rules.Point]
         statuses.append(s.status)
         if s.status == CheckStatus.OK:
             points.append(
-                rules.Point(
+                context.Point(
                     at=s.taken_at,
                     price=s.price,
                     currency=s.currency,
@@ -287,13 +287,13 @@ def _store_reviews(product: Product, obs: Observation, now: datetime) -> None:
         Review.objects.bulk_create(rows, ignore_conflicts=True)
 
 
-def _negative_reviews(product: Product, now: datetime, t: Thresholds) -> list[rules.NegativeReview]:
+def _negative_reviews(product: Product, now: datetime, t: Thresholds) -> list[context.NegativeReview]:
     cutoff = now - timedelta(days=t.review_window_days)
     qs = Review.objects.filter(product=product, stars__lte=2).filter(
         Q(date__gte=cutoff.date()) | Q(date__isnull=True, first_seen_at__gte=cutoff)
     )
     return [
-        rules.NegativeReview(stars=r.stars, themes=r.themes or [], seen_on=r.date or r.first_seen_at.date())
+        context.NegativeReview(stars=r.stars, themes=r.themes or [], seen_on=r.date or r.first_seen_at.date())
         for r in qs.only("stars", "themes", "date", "first_seen_at")
     ]
 
@@ -343,7 +343,7 @@ def _record_store_reading(
     if unchanged and supplier.metrics_at and now - supplier.metrics_at < STORE_SNAPSHOT_EVERY:
         return []
     history = [
-        rules.StorePoint(
+        context.StorePoint(
             at=s.taken_at,
             positive_feedback_pct=s.positive_feedback_pct,
             rating_described=s.rating_described,
@@ -371,7 +371,7 @@ def _record_store_reading(
     supplier.metrics_at = now
     supplier.save(update_fields=[*known, "name", "metrics_at"])
     current = open_findings_by_kind(supplier=supplier)
-    ctx = rules.StoreContext(
+    ctx = context.StoreContext(
         now=now,
         store=store,
         history=history,

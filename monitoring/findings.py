@@ -12,7 +12,7 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from .alerts.outbox import notification_add
-from .detect.rules import OpenFinding, Signal, Verdict
+from .detect.context import OpenFinding, Signal, Verdict
 from .models import HEALTH_KINDS, Finding, FindingEvent, Notification
 
 

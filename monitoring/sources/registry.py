@@ -6,15 +6,14 @@ from functools import cache
 
 from suppliers.platforms import Platform, detect
 
+from .aliexpress import AliExpressAdapter
 from .base import Adapter
+from .shopify import ShopifyAdapter
+from .structured import StructuredAdapter
 
 
 @cache
 def adapters() -> dict[str, Adapter]:
-    from .aliexpress import AliExpressAdapter
-    from .shopify import ShopifyAdapter
-    from .structured import StructuredAdapter
-
     return {a.platform: a for a in (AliExpressAdapter(), ShopifyAdapter(), StructuredAdapter())}
 
 

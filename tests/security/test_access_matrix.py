@@ -3,7 +3,7 @@ outsider) using alice's real ids gets a 404 with none of her data and no side ef
 fragments and POSTs alike; pages without ids show each user only their own; anonymous visitors are sent to
 sign in everywhere but the few public routes; unsubscribe tokens name one account; the admin is closed to
 non-staff. A new id-taking route fails `test_every_id_route_is_in_the_matrix` until it is described in
-tests/security_world.py:ID_ROUTES."""
+tests/support/security_world.py:ID_ROUTES."""
 
 import csv
 import io
@@ -15,12 +15,10 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import NotifyMode, settings_for
-from monitoring import tasks
 from monitoring.alerts import email as alerts
 from orderlog.models import Order
 from suppliers.models import Product, Supplier
-
-from .security_world import (
+from tests.support.security_world import (
     ADMIN_ROUTES,
     APP_ROUTES,
     ID_ROUTE_NAMES,
@@ -42,21 +40,6 @@ pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
 METHODS = [("GET", {}), ("GET", HX), ("POST", {}), ("POST", HX)]
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def queue(monkeypatch):
-    """The broker, replaced: records the check tasks a request would send."""
-    sent = []
-    for task in (tasks.check_product, tasks.check_supplier):
-        monkeypatch.setattr(task, "apply_async", lambda args, _name=task.name, **kw: sent.append((_name, args)))
-    return sent
 
 
 @pytest.fixture

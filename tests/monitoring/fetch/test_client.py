@@ -12,8 +12,7 @@ from monitoring.fetch import Fetcher, FetchError
 from monitoring.fetch.netguard import system_resolver
 from monitoring.fetch.politeness import LocalLimiter
 from monitoring.statuses import CheckStatus
-
-from .servers import Canary, LocalShop
+from tests.support.servers import Canary, LocalShop
 
 
 @pytest.fixture

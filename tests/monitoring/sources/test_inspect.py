@@ -11,9 +11,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from monitoring.fetch import reset_fetcher
-
-from .conftest import ROOT
-from .servers import LocalShop
+from tests.support.paths import ROOT
+from tests.support.servers import LocalShop
 
 KEYS = {
     "status",

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from .conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def _run(args, env_overrides, tmp_path):

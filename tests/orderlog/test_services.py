@@ -81,12 +81,6 @@ def product(alice, supplier):
     )
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def stored_files(media):
     return sorted(p for p in media.rglob("*") if p.is_file()) if media.exists() else []
 

@@ -19,8 +19,7 @@ from monitoring.models import Email, Finding, Notification, Snapshot
 from monitoring.sources.base import Page, observe_page
 from monitoring.sources.registry import adapter_for
 from suppliers.models import Product, Supplier
-
-from .smtp import SmtpServer
+from tests.support.smtp import SmtpServer
 
 
 def _path(product):

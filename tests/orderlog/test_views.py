@@ -13,18 +13,11 @@ from orderlog import photos as orderlog_photos
 from orderlog import services as orderlog_services
 from orderlog.models import Order, OrderPhoto, OrderStatus
 from suppliers import services
-
-from .test_test_orders import CHECK, checked, make_order, make_supplier, png_bytes, stored_files, upload
+from tests.orderlog.test_services import CHECK, checked, make_order, make_supplier, png_bytes, stored_files, upload
 
 pytestmark = pytest.mark.django_db
 
 HX = {"HTTP_HX_REQUEST": "true"}
-
-
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

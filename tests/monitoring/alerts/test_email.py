@@ -19,8 +19,7 @@ from orderlog import services as order_services
 from orderlog.reminders import generate_reminders
 from suppliers import services
 from suppliers.models import Product
-
-from .smtp import SmtpServer
+from tests.support.smtp import SmtpServer
 
 T0 = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
 

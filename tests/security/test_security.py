@@ -1,4 +1,4 @@
-"""Security, beyond access (tests/test_access_matrix.py) and SSRF (tests/test_fetch.py): CSRF on every
+"""Security, beyond access (tests/security/test_access_matrix.py) and SSRF (tests/monitoring/fetch/test_client.py): CSRF on every
 route, htmx included, and foreign origins refused; stored XSS from scraped pages in every page, fragment and
 email, under a Content-Security-Policy with a nonce; sign-in brute force locked out with a cool-off that
 ends; production headers and cookies; uploads that are only images and never active; CSV export safe from
@@ -22,7 +22,6 @@ from django.test import Client
 from django.urls import reverse
 from PIL import Image
 
-from monitoring import tasks
 from monitoring.alerts import email as alerts
 from monitoring.models import Email
 from monitoring.observation import Observation, StoreInfo
@@ -31,9 +30,9 @@ from orderlog.models import OrderPhoto
 from orderlog.reminders import generate_reminders
 from suppliers import intake, services
 from suppliers.models import Product
-
-from .conftest import ROOT
-from .security_world import (
+from tests.config.test_deployment import _run
+from tests.support.paths import ROOT
+from tests.support.security_world import (
     ALL_ROUTES,
     APP_ROUTES,
     CSRF_EXEMPT,
@@ -50,7 +49,6 @@ from .security_world import (
     upload,
     url_for,
 )
-from .test_deployment import _run
 
 pytestmark = pytest.mark.django_db
 
@@ -59,22 +57,8 @@ APP_ROUTE_NAMES = sorted(r.name for r in APP_ROUTES)
 
 
 @pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def queue(monkeypatch):
-    sent = []
-    for task in (tasks.check_product, tasks.check_supplier):
-        monkeypatch.setattr(task, "apply_async", lambda args, _name=task.name, **kw: sent.append((_name, args)))
-    return sent
-
-
-@pytest.fixture
 def world(alice, media, queue):
-    """One of everything for alice (the outsider's side is tests/test_access_matrix.py)."""
+    """One of everything for alice (the outsider's side is tests/security/test_access_matrix.py)."""
     w = build_world(alice, "ALICEMARK")
     queue.clear()
     return w
@@ -613,7 +597,7 @@ def test_production_error_pages_show_no_debug_information(production):
 
 def test_check_deploy_refuses_demo_mode(tmp_path):
     """DEMO_MODE allow-lists a port on this machine for the fetcher and allows a known password: the
-    production check fails on it (tests/test_deployment.py runs the passing case)."""
+    production check fails on it (tests/config/test_deployment.py runs the passing case)."""
     result = _run(
         ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         {

@@ -25,8 +25,7 @@ from monitoring.observation import Observation, Review, StoreInfo
 from orderlog.models import Order
 from suppliers import services
 from suppliers.models import Product, Supplier
-
-from .servers import LocalShop
+from tests.support.servers import LocalShop
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -350,7 +350,7 @@ def _item_page(price="9.50"):
 
 @pytest.fixture
 def item_shop():
-    from .servers import LocalShop
+    from tests.support.servers import LocalShop
 
     shop = LocalShop()
     yield shop

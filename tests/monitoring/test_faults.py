@@ -22,10 +22,10 @@ from monitoring.observation import Observation
 from monitoring.sources.registry import adapter_for
 from suppliers import services
 from suppliers.models import Product
+from tests.support.faults import CuttableProxy, PrivateRedis, celery_broker
+from tests.support.servers import LocalShop
+from tests.support.smtp import SmtpServer, free_port
 
-from .faults import CuttableProxy, PrivateRedis, celery_broker
-from .servers import LocalShop
-from .smtp import SmtpServer, free_port
 from .test_pipeline import product_page
 from .test_pipeline import wait_until as wait_for
 
@@ -194,7 +194,7 @@ def test_database_restart_under_load(alice, shop, local_fetch, celery_worker_fac
     import subprocess
     import sys
 
-    from .conftest import ROOT
+    from tests.support.paths import ROOT
 
     web = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{web_port}", "--workers", "1"],

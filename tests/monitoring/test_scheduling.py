@@ -110,8 +110,8 @@ def test_two_ticks_racing_over_500_items_dispatch_each_once(alice, settings):
 @pytest.mark.django_db
 def test_with_the_broker_down_items_stay_due_for_the_next_tick(alice):
 
-    from .faults import celery_broker
-    from .smtp import free_port
+    from tests.support.faults import celery_broker
+    from tests.support.smtp import free_port
 
     (product,) = make_products(alice, 1)
     claims = claim()

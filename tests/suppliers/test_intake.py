@@ -16,8 +16,7 @@ from monitoring.statuses import CheckStatus
 from suppliers import intake
 from suppliers.models import Product, Supplier
 from suppliers.services import DuplicateError
-
-from .servers import LocalShop
+from tests.support.servers import LocalShop
 
 pytestmark = pytest.mark.django_db
 

@@ -15,8 +15,7 @@ from monitoring import scheduling
 from monitoring.models import Finding, Notification, Snapshot
 from suppliers import services
 from suppliers.models import Product
-
-from .servers import LocalShop
+from tests.support.servers import LocalShop
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 

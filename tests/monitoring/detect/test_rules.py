@@ -5,8 +5,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from monitoring.detect import rules
-from monitoring.detect.rules import NegativeReview, OpenFinding, Point, ProductContext, StoreContext, StorePoint
+from monitoring.detect import context, rules
+from monitoring.detect.context import NegativeReview, OpenFinding, Point, ProductContext, StoreContext, StorePoint
 from monitoring.detect.thresholds import DEFAULTS
 from monitoring.observation import Observation, StoreInfo
 from monitoring.statuses import CheckStatus
@@ -124,7 +124,7 @@ def test_margin_low_uses_selling_price_price_and_shipping():
 
 def test_negative_margin_is_critical():
     c = ctx(Observation(price=D("15.00"), currency="USD"), my_price=D("12.00"), my_currency="USD")
-    assert rules.rule_margin_low(c).signal.severity == rules.CRITICAL
+    assert rules.rule_margin_low(c).signal.severity == context.CRITICAL
 
 
 # --- stock, listing, shipping --------------------------------------------------------------------------
@@ -276,7 +276,7 @@ def test_unverifiable_needs_n_in_a_row_and_a_parser_break_says_so():
     assert rules.rule_unverifiable(CheckStatus.BLOCKED, ["ok", CheckStatus.BLOCKED], "", DEFAULTS).action == "hold"
     verdict = rules.rule_unverifiable(CheckStatus.UNPARSEABLE, [CheckStatus.UNPARSEABLE] * 2, "no price", DEFAULTS)
     assert verdict.action == "fire" and "parser broke" in verdict.signal.message
-    assert verdict.signal.severity == rules.INFO
+    assert verdict.signal.severity == context.INFO
     assert rules.rule_unverifiable(CheckStatus.OK, [CheckStatus.BLOCKED] * 5, "", DEFAULTS).action == "clear"
 
 

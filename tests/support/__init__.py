@@ -1,0 +1,1 @@
+"""What tests share that is not a fixture: local servers, fault injectors, the security world, paths."""
