@@ -29,6 +29,16 @@ class UserSettings(models.Model):
     min_severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.WARNING)
     currency = models.CharField(max_length=3, default="USD", help_text="AliExpress prices are read in this currency.")
     ship_to_country = models.CharField(max_length=2, default="US", help_text="Two-letter country code.")
+    # What each order costs the user besides the goods and shipping (counted in the margin): a payment or
+    # marketplace fee in % of the selling price, and a fixed fee per order in the user's selling currency.
+    order_fee_pct = models.DecimalField(
+        "Payment / marketplace fee (%)", max_digits=5, decimal_places=2, default=0, help_text="Of your selling price."
+    )
+    order_fee_fixed = models.DecimalField(
+        "Fixed fee per order", max_digits=12, decimal_places=2, default=0, help_text="In your selling currency."
+    )
+    # Rates the user sets by hand, overriding the ECB's: {"USD": "0.92"} means 1 USD = 0.92 of my currency.
+    manual_rates = models.JSONField(default=dict, blank=True)
     protection_warning_days = models.PositiveSmallIntegerField(
         default=5, help_text="Remind me this many days before buyer protection ends."
     )

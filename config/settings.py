@@ -190,9 +190,13 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 TICK_SECONDS = env.float("TICK_SECONDS", default=60.0)
+# How long one fetched page serves every product watching the same URL (one request per round, not one
+# per variant sold), in seconds: two ticks, so the next round fetches afresh.
+FETCH_SHARE_SECONDS = env.int("FETCH_SHARE_SECONDS", default=int(max(5, min(300, 2 * TICK_SECONDS))))
 CELERY_BEAT_SCHEDULE = {
     "tick": {"task": "monitoring.tick", "schedule": TICK_SECONDS, "options": {"expires": TICK_SECONDS}},
     "thin-snapshots": {"task": "monitoring.thin_snapshots", "schedule": 6 * 3600.0},
+    "refresh-rates": {"task": "monitoring.refresh_rates", "schedule": 6 * 3600.0},
     "deliver-emails": {
         "task": "monitoring.deliver_emails",
         "schedule": TICK_SECONDS,
@@ -314,8 +318,10 @@ ALIEXPRESS_APP_KEY = env.str("ALIEXPRESS_APP_KEY", default="")
 ALIEXPRESS_APP_SECRET = env.str("ALIEXPRESS_APP_SECRET", default="")
 ALIEXPRESS_ACCESS_TOKEN = env.str("ALIEXPRESS_ACCESS_TOKEN", default="")
 ALIEXPRESS_API_URL = env.str("ALIEXPRESS_API_URL", default="https://api-sg.aliexpress.com/sync")
+# The euro reference rates margins are converted with (refreshed daily by beat; empty: no refresh).
+ECB_RATES_URL = env.str("ECB_RATES_URL", default="https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml")
 
-# --- Test-order log (suppliers.test_orders) -------------------------------------------------------
+# --- Test-order log (orderlog) -------------------------------------------------------
 # Days of buyer protection per platform, counted from the order date; each order can override its own
 # end date. AliExpress documents no single number: an order is protected until its "order completion"
 # time, shown as a countdown on the order page, which follows the seller's guaranteed delivery time
@@ -340,3 +346,5 @@ DEMO_CHECK_SECONDS = env.int("DEMO_CHECK_SECONDS", default=60)  # demo products 
 if DEMO_MODE:
     # Only the demo shop's own port on this machine, and only in demo mode.
     FETCH_ALLOWED_HOSTS = [*FETCH_ALLOWED_HOSTS, f"127.0.0.1:{DEMO_SHOP_PORT}"]
+    # The demo shop serves its own rate table (made-up numbers in the ECB's format).
+    ECB_RATES_URL = env.str("ECB_RATES_URL", default=f"{DEMO_SHOP_URL}/ecb/eurofxref-daily.xml")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -20,15 +20,17 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import settings_for
+from suppliers.margins import LandedCost
 from suppliers.models import Product, Supplier
 from suppliers.services import supplier_for_store
 
+from .costs import product_landed_cost
 from .detect import context, rules, themes, trust
 from .detect.thresholds import DEFAULTS, Thresholds, thresholds_for
 from .findings import Change, as_open, findings_apply, open_findings_by_kind
 from .models import Review, Snapshot, StoreSnapshot
 from .observation import Observation, StoreInfo
-from .sources.observe import fetch_context_for, observe_url
+from .sources.observe import fetch_context_for, observe_url, observe_url_shared
 from .statuses import CheckStatus
 
 log = logging.getLogger(__name__)
@@ -89,10 +91,20 @@ def _run_check(model, pk: int, slot: datetime, claimant: str, resume: bool, *, u
     item = model.objects.select_related("owner").get(pk=pk)
     url = url_of(item)
     try:
-        obs = observe_url(url, platform=item.platform, ctx=fetch_context_for(item.owner))
+        ctx = fetch_context_for(item.owner)
+        if model is Product and _siblings(item).exists():
+            obs = observe_url_shared(url, platform=item.platform, ctx=ctx)
+        else:
+            obs = observe_url(url, platform=item.platform, ctx=ctx)
     except SoftTimeLimitExceeded:
         obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=url)
     return record(pk, slot=slot, obs=obs, now=timezone.now())
+
+
+def _siblings(product: Product):
+    """The user's other products on the same listing (another variant of it)."""
+    same = Product.objects.filter(owner_id=product.owner_id, host=product.host, url=product.url, active=True)
+    return same.exclude(pk=product.pk)
 
 
 def _finish(item, *, status: str, message: str, slot: datetime, now: datetime, healthy: tuple) -> None:
@@ -128,24 +140,41 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
             return CheckResult("skipped", skipped=True)  # finished already, by another worker
         status = obs.status if obs.status in CheckStatus.values else CheckStatus.ERROR
         history, statuses = _product_history(product, now)
+        if (
+            status == CheckStatus.OK
+            and product.variant_sku
+            and obs.variants
+            and obs.variant(product.variant_sku) is None
+        ):
+            # An import may name the variant by its options ("Black", "Color: Black; Plug: USB-C"): the id now.
+            product.variant_sku = resolve_variant(obs, product.variant_sku) or product.variant_sku
+        # Every rule runs on what the user buys: the variant they sell, when they chose one.
+        watched = watched_reading(obs, product.variant_sku) if status == CheckStatus.OK else obs
         try:
             with transaction.atomic():
-                Snapshot.objects.create(product=product, slot=slot, taken_at=now, **_snapshot_fields(obs, status))
+                Snapshot.objects.create(
+                    product=product, slot=slot, taken_at=now, **_snapshot_fields(watched, status, product.variant_sku)
+                )
         except IntegrityError:
             return CheckResult("skipped", skipped=True)  # this slot already has its snapshot
         if status == CheckStatus.OK:
-            _update_latest(product, obs, history)
+            _update_latest(product, watched, history)
             _store_reviews(product, obs, now)
 
         supplier = _attach_supplier(product, obs)
-        user_layer = settings_for(product.owner).thresholds  # read once: the store rules below use it too
+        prefs = settings_for(product.owner)  # read once: the store rules below use its thresholds too
+        user_layer = prefs.thresholds
         supplier_layer = supplier.threshold_overrides if supplier else None
         t = DEFAULTS.with_overrides(user_layer, supplier_layer, product.threshold_overrides)
         current = open_findings_by_kind(product=product)
         ctx = context.ProductContext(
             now=now,
             status=status,
-            obs=obs,
+            obs=watched,
+            listing=obs,
+            variant_id=product.variant_sku,
+            variant_name=product.variant_name,
+            landed=_landed(product, watched, prefs) if status == CheckStatus.OK else None,
             history=history,
             recent_statuses=statuses,
             open=as_open(current),
@@ -156,7 +185,12 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
             baseline_since=_baseline_since(product),
             negative_reviews=_negative_reviews(product, now, t),
         )
-        if status == CheckStatus.OK and history and obs.currency and history[-1].currency not in ("", obs.currency):
+        if (
+            status == CheckStatus.OK
+            and history
+            and watched.currency
+            and history[-1].currency not in ("", watched.currency)
+        ):
             product.baseline_since["price"] = now.isoformat()  # a currency switch restarts the price baseline
         if status == CheckStatus.OK:
             product.baseline_price = rules.price_baseline(ctx)
@@ -167,6 +201,10 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
         # "Not found" is an answer, not a failure of ours: it does not count towards "can't verify".
         _finish(product, status=status, message=obs.message, slot=slot, now=now, healthy=HEALTHY_PRODUCT_STATUSES)
         product.save()
+        # Products on the same listing are checked in the same round from then on: one fetch serves them all.
+        _siblings(product).filter(pending_slot__isnull=True, check_interval=product.check_interval).update(
+            next_check_at=product.next_check_at
+        )
 
         if supplier is not None:
             if status == CheckStatus.OK and obs.store and not obs.store.is_empty():
@@ -198,16 +236,77 @@ READING_FIELDS = (
 
 
 def _reading(obs: Observation) -> dict:
-    return {name: getattr(obs, name) for name in READING_FIELDS} | {"currency": obs.currency or ""}
+    shipping = obs.shipping
+    return {name: getattr(obs, name) for name in READING_FIELDS} | {
+        "currency": obs.currency or "",
+        "shipping_fee": shipping.fee if shipping else None,
+        "shipping_currency": (shipping.currency or obs.currency or "") if shipping and shipping.fee is not None else "",
+        "delivery_days_max": shipping.days_max if shipping else None,
+    }
 
 
-def _snapshot_fields(obs: Observation, status: str) -> dict:
+def _snapshot_fields(obs: Observation, status: str, variant_sku: str = "") -> dict:
     fields = {"status": status, "message": (obs.message or "")[:500]}
     if status != CheckStatus.OK:
         return fields
     hist = obs.rating_histogram
     stars = {f"stars_{s}": (hist.get(s, 0) if hist is not None else None) for s in range(1, 6)}
-    return fields | _reading(obs) | stars
+    return fields | _reading(obs) | stars | {"variant_sku": variant_sku[:128]}
+
+
+def _resolve_named_variant(product: Product, obs: Observation) -> None:
+    """An import may name the variant by its options ("Black", "Color: Black; Plug: USB-C"): keep its id."""
+    if not product.variant_sku or not obs.variants or obs.variant(product.variant_sku) is not None:
+        return
+    found = resolve_variant(obs, product.variant_sku)
+    if found and not _siblings(product).filter(variant_sku=found).exists():
+        product.variant_sku = found
+
+
+def resolve_variant(obs: Observation, wanted: str) -> str:
+    """The id of the one variant named by `wanted`: its id, its whole option text, or one option value of
+    it ("Black"); "" when none or several match (the user picks on the product's page)."""
+    text = " ".join(wanted.split()).casefold()
+    if not text:
+        return ""
+    for exact in (lambda v: v.id == wanted, lambda v: " ".join(v.name.split()).casefold() == text):
+        found = [v for v in obs.variants if exact(v)]
+        if len(found) == 1:
+            return found[0].id
+
+    def values(v) -> set[str]:
+        return {part.split(":", 1)[-1].strip().casefold() for part in v.name.split(";") if part.strip()}
+
+    wanted_values = {part.split(":", 1)[-1].strip().casefold() for part in text.split(";") if part.strip()}
+    found = [v for v in obs.variants if wanted_values <= values(v)]
+    return found[0].id if len(found) == 1 else ""
+
+
+def watched_reading(obs: Observation, variant_id: str) -> Observation:
+    """The reading of the variant the user sells. Without a chosen variant, or on a page whose variants were
+    not read, the listing's own (lowest) price; when the listing lists variants but not this one, a reading
+    with no price and no stock (the variant-removed rule speaks, the price rules hold)."""
+    if not variant_id:
+        return obs
+    chosen = obs.for_variant(variant_id)
+    if chosen is not None:
+        return chosen
+    if not obs.variants:
+        return obs
+    return replace(obs, price=None, price_max=None, original_price=None, in_stock=None, stock_quantity=None)
+
+
+def _landed(product: Product, watched: Observation, prefs) -> LandedCost:
+    shipping = watched.shipping
+    has_fee = shipping is not None and shipping.fee is not None
+    return product_landed_cost(
+        product,
+        prefs,
+        price=watched.price,
+        currency=watched.currency,
+        shipping_fee=shipping.fee if has_fee else None,
+        shipping_currency=(shipping.currency or watched.currency) if has_fee else "",
+    )
 
 
 def _product_history(product: Product, now: datetime) -> tuple[list[context.Point], list[str]]:
@@ -228,6 +327,10 @@ def _product_history(product: Product, now: datetime) -> tuple[list[context.Poin
                     review_count=s.review_count,
                     histogram=s.histogram,
                     orders_count=s.orders_count,
+                    shipping_fee=s.shipping_fee,
+                    shipping_currency=s.shipping_currency,
+                    delivery_days_max=s.delivery_days_max,
+                    variant_sku=s.variant_sku,
                 )
             )
     if len(statuses) < 10:  # a quiet item: its last statuses may be older than the window
@@ -260,6 +363,24 @@ def _update_latest(product: Product, obs: Observation, history) -> None:
         {str(k): v for k, v in obs.rating_histogram.items()} if obs.rating_histogram is not None else None
     )
     product.labels = list(obs.labels)
+    product.variants = [
+        {
+            "id": v.id[:128],
+            "name": v.name[:300],
+            "price": None if v.price is None else str(v.price),
+            "currency": v.currency,
+            "in_stock": v.in_stock,
+            "stock_quantity": v.stock_quantity,
+        }
+        for v in obs.variants[:200]
+    ]
+    chosen = obs.variant(product.variant_sku)
+    if chosen is not None and chosen.name:
+        product.variant_name = chosen.name[:300]
+    shipping = obs.shipping
+    product.shipping_currency = (shipping.currency or obs.currency or "") if shipping else ""
+    product.delivery_days_min = shipping.days_min if shipping else None
+    product.shipping_method = (shipping.method or "")[:100] if shipping else ""
     if obs.product_id and not product.platform_product_id:
         product.platform_product_id = obs.product_id[:128]
 

@@ -36,6 +36,11 @@ class Snapshot(models.Model):
     stars_1 = models.PositiveIntegerField(null=True)
     orders_count = models.PositiveIntegerField(null=True)
     ships_to_buyer = models.BooleanField(null=True)
+    # Delivery to the user's country, and the variant the reading is of ("" = the listing's lowest price).
+    shipping_fee = models.DecimalField(**MONEY, null=True)
+    shipping_currency = models.CharField(max_length=3, blank=True)
+    delivery_days_max = models.PositiveSmallIntegerField(null=True)
+    variant_sku = models.CharField(max_length=128, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product", "slot"], name="snapshot_one_per_slot")]
@@ -122,6 +127,10 @@ class FindingKind(models.TextChoices):
     REVIEW_BURST = "review_burst", "Brushing suspected"
     NEW_STORE = "new_store", "New or tiny store"
     UNVERIFIABLE = "unverifiable", "Can't verify"
+    VARIANT_REMOVED = "variant_removed", "Your variant was removed"
+    LOW_STOCK = "low_stock", "Low stock"
+    SHIPPING_COST_UP = "shipping_cost_up", "Shipping cost up"
+    DELIVERY_SLOW = "delivery_slow", "Delivery too slow"
 
 
 # "Can't verify" is a health problem of our own checks, shown apart and never counted as deterioration.
@@ -292,6 +301,23 @@ class Email(models.Model):
 
     def __str__(self):
         return f"{self.kind} to {self.to} ({self.status})"
+
+
+class ExchangeRate(models.Model):
+    """The European Central Bank's euro reference rate of one currency on one day: 1 EUR = `per_eur` units.
+    Every table fetched is kept; conversions use the newest day known (its date is shown beside the number)."""
+
+    currency = models.CharField(max_length=3)
+    per_eur = models.DecimalField(max_digits=18, decimal_places=6)
+    on = models.DateField()
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["currency", "on"], name="exchange_rate_once_per_day")]
+        indexes = [models.Index(fields=["currency", "-on"])]
+
+    def __str__(self):
+        return f"1 EUR = {self.per_eur} {self.currency} on {self.on}"
 
 
 class WorkerHeartbeat(models.Model):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from .alerts.email import deliver
 from .checking import run_product_check, run_supplier_check
 from .models import WorkerHeartbeat
+from .rates import rates_refresh
 from .retention import thin_snapshots as thin
 from .scheduling import tick as run_tick
 
@@ -61,3 +62,9 @@ def thin_snapshots() -> int:
 def deliver_emails() -> dict:
     """Build the emails that are due from the outbox and send what is pending (one minute cadence)."""
     return deliver(now=timezone.now())
+
+
+@shared_task(name="monitoring.refresh_rates", **DB_RETRY)
+def refresh_rates() -> str:
+    """The ECB's euro reference rates, for margins in another currency than the supplier's."""
+    return rates_refresh(now=timezone.now())

@@ -105,6 +105,23 @@ class ProductForm(forms.ModelForm):
         # Only the user's own suppliers can be chosen.
         self.fields["supplier"].queryset = Supplier.objects.filter(owner=owner)
         self.fields["title"].required = False
+        # The variant sold: chosen from the listing's variants once a check has read them.
+        variants = (self.instance.variants or []) if self.instance.pk else []
+        if variants:
+            choices = [("", "None: watch the listing's lowest price")]
+            for v in variants:
+                price = f" — {v['price']} {v.get('currency') or ''}" if v.get("price") else ""
+                stock = " (out of stock)" if v.get("in_stock") is False else ""
+                choices.append((v["id"], f"{v.get('name') or v['id']}{price}{stock}"))
+            known = {c[0] for c in choices}
+            if self.instance.variant_sku and self.instance.variant_sku not in known:
+                choices.append((self.instance.variant_sku, f"{self.instance.variant_sku} (no longer on the listing)"))
+            self.fields["variant_sku"] = forms.ChoiceField(
+                label="Variant you sell",
+                choices=choices,
+                required=False,
+                help_text="Dropwatch watches this variant's price and stock.",
+            )
 
     def clean_my_price(self):
         value = self.cleaned_data.get("my_price")
@@ -128,11 +145,15 @@ class ProductForm(forms.ModelForm):
         data = super().clean()
         url = data.get("url")
         if url:
-            qs = Product.objects.filter(owner=self.owner, url=url)
+            url, named = platforms.split_variant(url)
+            data["url"] = url
+            variant = data.get("variant_sku") or named
+            data["variant_sku"] = variant
+            qs = Product.objects.filter(owner=self.owner, url=url, variant_sku=variant)
             if self.instance.pk:
                 qs = qs.exclude(pk=self.instance.pk)
             if qs.exists():
-                self.add_error("url", "You already watch this product.")
+                self.add_error("url", "You already watch this product (this variant of it).")
             info = platforms.detect(url)
             data["platform"] = data.get("platform") or info.platform
         return data

@@ -176,14 +176,19 @@ def _refused_host(url: str) -> str:
 # --- The signed preview stamp --------------------------------------------------------------------
 
 
-def _stamp(*, owner, url: str, platform: str, store: StoreInfo | None = None) -> str:
+def _stamp(*, owner, url: str, platform: str, store: StoreInfo | None = None, variants=()) -> str:
     store_part = None
     if store is not None and store.id:
         store_part = [store.id[:64], (store.name or "")[:200], _safe_store_url(store.url)]
-    return signing.dumps({"o": owner.pk, "u": url, "p": platform, "s": store_part}, salt=_PREVIEW_SALT, compress=True)
+    data = {"o": owner.pk, "u": url, "p": platform, "s": store_part, "v": [v[:128] for v in list(variants)[:200]]}
+    return signing.dumps(data, salt=_PREVIEW_SALT, compress=True)
 
 
 def _unstamp(*, owner, token: str, url: str, platform: str) -> StoreInfo | None:
+    return _read_stamp(owner=owner, token=token, url=url, platform=platform)[0]
+
+
+def _read_stamp(*, owner, token: str, url: str, platform: str) -> tuple[StoreInfo | None, list[str]]:
     """The store the preview read, once the stamp proves the preview was this user's, for this address."""
     try:
         data = signing.loads(token or "", salt=_PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
@@ -194,7 +199,7 @@ def _unstamp(*, owner, token: str, url: str, platform: str) -> StoreInfo | None:
     if data.get("o") != owner.pk or data.get("u") != url or data.get("p") != platform:
         raise PreviewMismatch("The address or platform changed since the preview: preview the page again.")
     store = data.get("s")
-    return StoreInfo(id=store[0], name=store[1], url=store[2]) if store else None
+    return (StoreInfo(id=store[0], name=store[1], url=store[2]) if store else None), list(data.get("v") or [])
 
 
 def _safe_store_url(url: str) -> str:
@@ -236,7 +241,9 @@ class Preview(_ReadPage):
     url: str
     platform: str
     obs: Observation | None = None  # None when the page was not fetched (already watched)
-    existing: Product | None = None  # the user already watches this address
+    existing: Product | None = None  # the user already watches this address (a listing without variants)
+    watched: list = field(default_factory=list)  # the user's products on this listing (other variants)
+    variant_hint: str = ""  # the variant the address named (AliExpress skuId=, ?variant=)
     supplier: Supplier | None = None  # the user's supplier that the page's store block matches
     ship_to: str = ""
     token: str = ""  # the signed stamp the confirmation carries
@@ -250,6 +257,18 @@ class Preview(_ReadPage):
         return self.existing is None and self.obs is not None and self.obs.status != CheckStatus.REFUSED
 
     @property
+    def variants(self) -> list:
+        return list(self.obs.variants) if self.obs is not None and self.obs.ok else []
+
+    @property
+    def preselected(self) -> str:
+        """The variant to preselect: the one the address named, else the only one there is."""
+        ids = [v.id for v in self.variants]
+        if self.variant_hint in ids:
+            return self.variant_hint
+        return ids[0] if len(ids) == 1 else ""
+
+    @property
     def new_supplier_name(self) -> str:
         """The supplier adding this product will create (none when the store is already one of the user's)."""
         store = self.store
@@ -260,19 +279,21 @@ class Preview(_ReadPage):
 
 def product_preview(*, owner, url: str, platform: str = "") -> Preview:
     """Read the page as a check would (the user's currency and ship-to country), without saving anything."""
-    url = clean_url(url)
+    url, hint = platforms.split_variant(clean_url(url))
     platform = platform or platforms.detect(url).platform
-    existing = Product.objects.filter(owner=owner, url=url).first()
-    if existing is not None:
+    watched = list(Product.objects.filter(owner=owner, url=url))
+    existing = next((p for p in watched if not p.variant_sku), None)
+    if existing is not None and len(watched) == 1 and not existing.variants:
         return Preview(url=url, platform=platform, existing=existing)
     ctx = fetch_context_for(owner)
     obs = observe_url(url, platform=platform, ctx=ctx)
-    preview = Preview(url=url, platform=platform, obs=obs, ship_to=ctx.ship_to)
+    preview = Preview(url=url, platform=platform, obs=obs, ship_to=ctx.ship_to, watched=watched, variant_hint=hint)
     store = preview.store
     if store is not None and store.id:
         preview.supplier = Supplier.objects.filter(owner=owner, platform=platform, platform_store_id=store.id).first()
     if preview.can_add:
-        preview.token = _stamp(owner=owner, url=url, platform=platform, store=store)
+        variants = [v.id for v in preview.variants]
+        preview.token = _stamp(owner=owner, url=url, platform=platform, store=store, variants=variants)
     return preview
 
 
@@ -285,6 +306,7 @@ def product_add_from_preview(
     my_price: Decimal | None = None,
     my_currency: str = "",
     shipping_cost: Decimal | None = None,
+    variant: str = "",
 ) -> Product:
     """Add the previewed product; its supplier too when the preview read the page's store.
 
@@ -293,7 +315,12 @@ def product_add_from_preview(
     at once; the caller asks for a check right away (`monitoring.scheduling.check_now`)."""
     url = clean_url(url)
     platform = platform or platforms.detect(url).platform
-    store = _unstamp(owner=owner, token=token, url=url, platform=platform)
+    store, variants = _read_stamp(owner=owner, token=token, url=url, platform=platform)
+    variant = (variant or "").strip()
+    if variant and variant not in variants:
+        raise ValidationError("That variant is not on the listing you previewed: preview the page again.")
+    if not variant and len(variants) == 1:
+        variant = variants[0]
     my_price = clean_selling_price(my_price)
     shipping_cost = clean_shipping_cost(shipping_cost)
     my_currency = clean_currency(my_currency) or default_currency(owner)
@@ -311,6 +338,7 @@ def product_add_from_preview(
             my_price=my_price,
             my_currency=my_currency,
             shipping_cost=shipping_cost,
+            variant_sku=variant,
         )
 
 
@@ -539,7 +567,7 @@ def _validate_row(cells: dict[str, str], *, currency_default: str) -> _RowData:
     raw_url = cells.get("url", "")
     if not raw_url:
         raise ValidationError("No URL.")
-    url = clean_url(raw_url)
+    url, named = platforms.split_variant(clean_url(raw_url))
     refused = _refused_host(url)
     if refused:
         raise ValidationError(refused)
@@ -555,7 +583,7 @@ def _validate_row(cells: dict[str, str], *, currency_default: str) -> _RowData:
     if shipping is not None and shipping < 0:
         raise ValidationError("Shipping cannot be negative.")
     currency = clean_currency(cells.get("currency")) or currency_default
-    variant = cells.get("variant", "")
+    variant = cells.get("variant", "") or named
     if len(variant) > 128:
         raise ValidationError("The variant is longer than 128 characters.")
     supplier = cells.get("supplier", "")
@@ -579,7 +607,7 @@ def products_import_csv(*, owner, file) -> ImportReport:
     positions, ignored, records = _parse_csv(_read_text(file))
     report = ImportReport(ignored_columns=ignored)
     currency_default = default_currency(owner)
-    watched = set(Product.objects.filter(owner=owner).values_list("url", flat=True))
+    watched = set(Product.objects.filter(owner=owner).values_list("url", "variant_sku"))
     seen: dict[str, int] = {}  # normalised url -> the row that had it first
     suppliers: dict[str, Supplier] = {}  # lower-cased name -> the owner's supplier of that name
 
@@ -592,11 +620,12 @@ def products_import_csv(*, owner, file) -> ImportReport:
         except ValidationError as exc:
             row.reason = " ".join(exc.messages)
             continue
-        if data.url in seen:
-            row.result, row.reason = RowResult.SKIPPED, f"Same address as row {seen[data.url]}."
+        key = (data.url, data.variant)
+        if key in seen:
+            row.result, row.reason = RowResult.SKIPPED, f"Same address as row {seen[key]}."
             continue
-        seen[data.url] = number
-        if data.url in watched:
+        seen[key] = number
+        if key in watched:
             row.result, row.reason = RowResult.SKIPPED, "You already watch this product."
             continue
         key = data.supplier.casefold()

@@ -109,6 +109,7 @@ class ProductUrlForm(forms.Form):
 
 class ProductConfirmForm(ProductUrlForm):
     token = forms.CharField(widget=forms.HiddenInput, error_messages={"required": "Preview the page first."})
+    variant = forms.CharField(max_length=128, required=False)
 
 
 class SupplierUrlForm(forms.Form):
@@ -168,6 +169,7 @@ class ProductAdd(LoginRequiredMixin, View):
                     my_price=data["my_price"],
                     my_currency=data["my_currency"],
                     shipping_cost=data["shipping_cost"],
+                    variant=data["variant"],
                 )
             except (DuplicateError, intake.PreviewMismatch, ValidationError, PermissionError) as exc:
                 error = _error_text(exc)

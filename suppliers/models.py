@@ -110,7 +110,10 @@ class Product(Checkable):
         blank=True,
         help_text="In the supplier's currency; used for the margin.",
     )
-    variant_sku = models.CharField("Variant / SKU", max_length=128, blank=True)
+    # The variant the user sells: the platform's own SKU id (AliExpress skuId, Shopify variant id, schema.org
+    # sku). Empty on a single-variant listing, or until the user picks one (the rules then watch the lowest price).
+    variant_sku = models.CharField("Variant you sell", max_length=128, blank=True)
+    variant_name = models.CharField(max_length=300, blank=True, editable=False)
     check_interval = models.DurationField(default=timedelta(hours=6))
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -128,13 +131,25 @@ class Product(Checkable):
     orders_count = models.PositiveIntegerField(null=True, blank=True, editable=False)
     ships_to_buyer = models.BooleanField(null=True, blank=True, editable=False)
     labels = models.JSONField(default=list, blank=True, editable=False)
+    # The listing's variants as last read ([{id, name, price, currency, in_stock, stock_quantity}]), for the
+    # variant picker and the "pick the variant you sell" hint.
+    variants = models.JSONField(default=list, blank=True, editable=False)
+    # Delivery to the user's ship-to country as the source last stated it (unknown: None).
+    shipping_fee = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
+    shipping_currency = models.CharField(max_length=3, blank=True, editable=False)
+    delivery_days_min = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    delivery_days_max = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    shipping_method = models.CharField(max_length=100, blank=True, editable=False)
     # Per finding kind, the moment its baseline restarts (a currency switch, or the user accepting a change).
     baseline_since = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["title", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["owner", "url"], name="product_unique_url_per_owner"),
+            # Several products may watch one listing, one per variant the user sells.
+            models.UniqueConstraint(
+                fields=["owner", "url", "variant_sku"], name="product_unique_url_variant_per_owner"
+            ),
         ]
         indexes = [
             # Serves the beat tick: active products whose next check is due.
@@ -147,6 +162,11 @@ class Product(Checkable):
 
     def get_absolute_url(self):
         return reverse("product_detail", args=[self.pk])
+
+    @property
+    def needs_variant(self) -> bool:
+        """A listing with several variants and none chosen: the rules watch the lowest price meanwhile."""
+        return not self.variant_sku and len(self.variants or []) > 1
 
     @property
     def margin_pct(self):

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
@@ -86,6 +86,24 @@ def detect(url: str) -> UrlInfo:
     if shopify or host.endswith(".myshopify.com"):
         return UrlInfo(url, Platform.SHOPIFY, product_id=shopify.group(1) if shopify else "")
     return UrlInfo(url, Platform.STRUCTURED)
+
+
+# Query parameters that name one variant of a listing: AliExpress `skuId`, Shopify (and many shops) `variant`.
+VARIANT_PARAMS = ("skuid", "sku_id", "variant")
+
+
+def split_variant(url: str) -> tuple[str, str]:
+    """The listing's address without the parameter that picks a variant, and that variant's id ("" if none).
+    Products selling different variants of one listing share its address, so one fetch serves them all."""
+    parts = urlsplit(url)
+    kept, variant = [], ""
+    for pair in parts.query.split("&") if parts.query else []:
+        name, _, value = pair.partition("=")
+        if name.lower() in VARIANT_PARAMS and value and not variant:
+            variant = unquote(value)[:128]
+        else:
+            kept.append(pair)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), "")), variant
 
 
 def host_of(url: str) -> str:

@@ -89,8 +89,11 @@ def product_create(
     shipping_cost: Decimal | None = None,
     variant_sku: str = "",
 ) -> Product:
-    """Add a product to watch. It is due at once: the next tick (or "check now") reads it."""
-    info = platforms.detect(platforms.clean_shop_url(url))
+    """Add a product to watch. It is due at once: the next tick (or "check now") reads it. A variant named in
+    the address (skuId=, variant=) is the one watched unless `variant_sku` says otherwise."""
+    url, named = platforms.split_variant(platforms.clean_shop_url(url))
+    variant_sku = (variant_sku or named).strip()[:128]
+    info = platforms.detect(url)
     if supplier is not None and supplier.owner_id != owner.pk:
         raise PermissionError("That supplier belongs to someone else.")
     try:
@@ -110,12 +113,26 @@ def product_create(
                 next_check_at=timezone.now(),
             )
     except IntegrityError:
-        raise DuplicateError("You already watch this product.") from None
+        what = f"variant {variant_sku} of this product" if variant_sku else "this product"
+        raise DuplicateError(f"You already watch {what}.") from None
 
 
 def product_update_url(*, product: Product, url: str, platform: str = "") -> None:
-    info = platforms.detect(platforms.clean_shop_url(url))
+    url, named = platforms.split_variant(platforms.clean_shop_url(url))
+    info = platforms.detect(url)
+    if named and not product.variant_sku:
+        product.variant_sku = named
     product.url = info.url
     product.host = platforms.host_of(info.url)
     product.platform = platform or info.platform
     product.platform_product_id = info.product_id
+
+
+def product_variant_changed(*, product: Product, previous: str) -> None:
+    """Another variant is watched from now on: its price, stock and shipping start their own baselines."""
+    if (product.variant_sku or "") == (previous or ""):
+        return
+    now = timezone.now().isoformat()
+    product.baseline_since = {**(product.baseline_since or {}), "price": now, "shipping": now, "low_stock": now}
+    chosen = next((v for v in product.variants or [] if v.get("id") == product.variant_sku), None)
+    product.variant_name = (chosen or {}).get("name") or ""

@@ -10,8 +10,10 @@ from django.utils import timezone
 from django.views import generic
 
 from accounts.forms import ThresholdsForm
+from accounts.models import settings_for
 from config.web import OwnedMixin, page_or_fragment
 from dashboard import charts, selectors
+from monitoring.costs import product_landed_cost_now
 from monitoring.detect.thresholds import thresholds_for
 from orderlog.panels import panel_context
 
@@ -158,6 +160,7 @@ class ProductDetail(OwnedMixin, generic.DetailView):
         ctx["negative_reviews"] = selectors.negative_reviews(product)
         ctx["themes"] = selectors.theme_counts(product, now)
         ctx["findings"] = selectors.findings_for(product=product)
+        ctx["landed"] = product_landed_cost_now(product, settings_for(self.request.user))
         ctx.update(panel_context(self.request, supplier=product.supplier, product=product))
         return ctx
 
@@ -200,6 +203,7 @@ class ProductUpdate(OwnedMixin, ProductFormMixin, ThresholdOverridesMixin, gener
         services.product_update_url(
             product=form.instance, url=form.cleaned_data["url"], platform=form.cleaned_data["platform"]
         )
+        services.product_variant_changed(product=form.instance, previous=form.initial.get("variant_sku", ""))
         return super().form_valid(form)
 
 

@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
 
+from suppliers.margins import LandedCost
+
 from ..observation import Observation, StoreInfo
 from ..severity import Severity
 from ..statuses import FAILED_CHECKS
@@ -64,6 +66,10 @@ class Point:
     review_count: int | None = None
     histogram: dict[int, int] | None = None
     orders_count: int | None = None
+    shipping_fee: Decimal | None = None
+    shipping_currency: str = ""
+    delivery_days_max: int | None = None
+    variant_sku: str = ""  # which variant `price` is of ("" = the listing's lowest price)
 
 
 @dataclass
@@ -87,6 +93,12 @@ class ProductContext:
     shipping_cost: Decimal | None = None
     baseline_since: dict[str, datetime] = field(default_factory=dict)
     negative_reviews: list[NegativeReview] = field(default_factory=list)
+    # The variant the user sells ("" = none chosen: the rules watch the listing's lowest price). `obs` is the
+    # reading of that variant; `listing` the whole listing as read (all its variants).
+    variant_id: str = ""
+    variant_name: str = ""
+    listing: Observation | None = None
+    landed: LandedCost | None = None  # what the variant costs the user landed, in their currency
 
 
 @dataclass

@@ -15,13 +15,17 @@ from ..statuses import CheckStatus
 from .context import ProductContext, StoreContext, Verdict
 from .product_rules import (
     price_baseline,
+    rule_delivery_slow,
     rule_listing_removed,
+    rule_low_stock,
     rule_margin_low,
     rule_out_of_stock,
     rule_price_collapse,
     rule_price_increase,
+    rule_shipping_cost_up,
     rule_shipping_unavailable,
     rule_unverifiable,
+    rule_variant_removed,
 )
 from .review_rules import rule_complaint_theme, rule_negative_review_shift, rule_rating_drop, rule_review_burst
 from .store_rules import rule_new_store, rule_seller_rating_drop, rule_store_feedback_drop
@@ -33,7 +37,9 @@ __all__ = [
     "evaluate_store",
     "price_baseline",
     "rule_complaint_theme",
+    "rule_delivery_slow",
     "rule_listing_removed",
+    "rule_low_stock",
     "rule_margin_low",
     "rule_negative_review_shift",
     "rule_new_store",
@@ -43,9 +49,11 @@ __all__ = [
     "rule_rating_drop",
     "rule_review_burst",
     "rule_seller_rating_drop",
+    "rule_shipping_cost_up",
     "rule_shipping_unavailable",
     "rule_store_feedback_drop",
     "rule_unverifiable",
+    "rule_variant_removed",
 ]
 
 PRODUCT_RULES = {
@@ -54,6 +62,10 @@ PRODUCT_RULES = {
     "margin_low": rule_margin_low,
     "out_of_stock": rule_out_of_stock,
     "shipping_unavailable": rule_shipping_unavailable,
+    "variant_removed": rule_variant_removed,
+    "low_stock": rule_low_stock,
+    "shipping_cost_up": rule_shipping_cost_up,
+    "delivery_slow": rule_delivery_slow,
     "rating_drop": rule_rating_drop,
     "negative_review_shift": rule_negative_review_shift,
     "complaint_theme": rule_complaint_theme,

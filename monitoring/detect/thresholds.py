@@ -66,6 +66,15 @@ SETTINGS = {
     "burst_factor": _setting(Decimal("5"), "Burst: times the usual review rate", "", Decimal("1.5"), 1000),
     "burst_window_days": _setting(3, "Burst window (days)", "", 1, 30),
     "new_store_days": _setting(180, "A store younger than this is new (days)", "", 0, 3650),
+    "low_stock_below": _setting(
+        20, "Low stock: fewer left than", "For the variant you sell (or the listing).", 1, 100000
+    ),
+    "max_delivery_days": _setting(
+        20, "Longest delivery you accept (days)", "The supplier's maximum delivery time to your country.", 1, 365
+    ),
+    "shipping_rise_pct": _setting(
+        Decimal("25"), "Shipping cost rise that alerts (%)", "Free shipping turning paid always alerts.", 1, 1000
+    ),
     "unverifiable_after": _setting(3, "Failed checks in a row before 'can't verify'", "", 1, 100),
     "removed_after": _setting(2, "'Not found' checks in a row before 'listing removed'", "", 1, 100),
 }
@@ -94,6 +103,9 @@ class Thresholds:
     burst_factor: Decimal = SETTINGS["burst_factor"]["default"]
     burst_window_days: int = SETTINGS["burst_window_days"]["default"]
     new_store_days: int = SETTINGS["new_store_days"]["default"]
+    low_stock_below: int = SETTINGS["low_stock_below"]["default"]
+    max_delivery_days: int = SETTINGS["max_delivery_days"]["default"]
+    shipping_rise_pct: Decimal = SETTINGS["shipping_rise_pct"]["default"]
     unverifiable_after: int = SETTINGS["unverifiable_after"]["default"]
     removed_after: int = SETTINGS["removed_after"]["default"]
 

@@ -3,6 +3,10 @@ preview and the scheduled checks. It never raises for a shop's behaviour: every 
 
 from __future__ import annotations
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from accounts.models import settings_for
@@ -36,6 +40,20 @@ def observe_url(url: str, *, platform: str = "", ctx: FetchContext | None = None
         return Observation.failed(exc.status, exc.message, url=url, platform=adapter.platform)
     obs.url = obs.url or url
     obs.platform = obs.platform or adapter.platform
+    return obs
+
+
+def observe_url_shared(url: str, *, platform: str = "", ctx: FetchContext | None = None) -> Observation:
+    """observe_url, shared by every check of the same listing in one round: the first fetches, the others
+    (products selling other variants of it, due in the same tick) read that answer from the cache, so the
+    shop sees one request per round. The key holds who is looking (currency, ship-to)."""
+    ctx = ctx or FetchContext()
+    key = "observe:" + hashlib.sha256(f"{url}|{platform}|{ctx.currency}|{ctx.ship_to}".encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None:
+        return Observation.from_json(cached)
+    obs = observe_url(url, platform=platform, ctx=ctx)
+    cache.set(key, obs.to_json(), timeout=settings.FETCH_SHARE_SECONDS)
     return obs
 
 

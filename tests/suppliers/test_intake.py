@@ -400,7 +400,7 @@ def test_import_adds_good_rows_and_reports_bad_ones(alice, queue):
         "ftp://shop.example.com/products/c,10,USD,,,,\n"
         "https://shop.example.com/products/d,-5,USD,,,,\n"
         "https://shop.example.com/products/e,10,EURO,,,,\n"
-        "https://shop.example.com/products/a,21,USD,,,,\n"  # repeated in the file
+        "https://shop.example.com/products/a,21,USD,,,A-1,\n"  # repeated in the file (same variant)
         "https://shop.example.com/products/old,10,USD,,,,\n"  # already watched
         ",,,,,,\n"  # a blank row is ignored
         "https://shop.example.com/products/f,abc,USD,,,,\n"

@@ -4,7 +4,7 @@ in a throwaway transaction (nothing is kept), and print what it finds."""
 import json
 import uuid
 from datetime import datetime
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -16,12 +16,23 @@ from monitoring.checking import record_product_check
 from monitoring.detect.thresholds import SETTINGS, coerce
 from monitoring.models import FindingEvent
 from monitoring.observation import Observation
+from monitoring.rates import clean_manual_rates
 from monitoring.statuses import CheckStatus
 from suppliers.models import Product, Supplier
 
 
 class _Rollback(Exception):
     pass
+
+
+def _amount(raw, name: str, where: str) -> Decimal:
+    try:
+        value = Decimal(str(raw))
+    except (InvalidOperation, ValueError):
+        raise CommandError(f"{where}: {raw!r} is not a number for {name}.", returncode=2) from None
+    if not value.is_finite() or value < 0:
+        raise CommandError(f"{where}: {name} must be a number of at least 0.", returncode=2)
+    return value
 
 
 class Command(BaseCommand):
@@ -90,7 +101,7 @@ class Command(BaseCommand):
                 else Observation.failed(CheckStatus(record["status"]), record.get("message") or "")
             )
             Product.objects.filter(pk=product.pk).update(pending_slot=at, check_started_at=None)
-            result = record_product_check(product_id=product.pk, slot=at, obs=obs, now=at)
+            result = record_product_check(product.pk, slot=at, obs=obs, now=at)
             for change in result.changes:
                 output.append(
                     {
@@ -113,11 +124,21 @@ class Command(BaseCommand):
     def _apply_settings(values: dict, prefs, product, where: str) -> None:
         for name, raw in values.items():
             if name == "my_price":
-                product.my_price = Decimal(str(raw)) if raw is not None else None
+                product.my_price = _amount(raw, name, where) if raw is not None else None
             elif name == "my_currency":
                 product.my_currency = str(raw).upper()
             elif name == "shipping_cost":
-                product.shipping_cost = Decimal(str(raw))
+                product.shipping_cost = _amount(raw, name, where)
+            elif name == "variant":
+                product.variant_sku = str(raw or "")[:128]
+            elif name == "rates":
+                if not isinstance(raw, dict) or len(clean_manual_rates(raw)) != len(raw):
+                    raise CommandError(f"{where}: 'rates' must map currency codes to positive numbers.", returncode=2)
+                prefs.manual_rates = {code.upper(): str(value) for code, value in raw.items()}
+            elif name in ("order_fee_pct", "order_fee_fixed"):
+                setattr(prefs, name, _amount(raw, name, where))
+            elif name in ("ship_to", "ship_to_country"):
+                prefs.ship_to_country = str(raw).upper()[:2]
             elif name in SETTINGS:
                 if coerce(name, raw) is None:
                     raise CommandError(f"{where}: {raw!r} is not a valid value for {name}.", returncode=2)
