@@ -29,6 +29,7 @@ from ..locale import parse_count
 
 PLATFORM = "aliexpress"
 METHOD = "aliexpress.ds.product.get"
+FREIGHT_METHOD = "aliexpress.ds.freight.query"
 DEFAULT_API_URL = "https://api-sg.aliexpress.com/sync"
 STORE_URL = "https://www.aliexpress.com/store/{}"
 _NOT_FOUND = re.compile(r"not ?exist|not ?found|offline|removed|no longer", re.IGNORECASE)
@@ -88,6 +89,31 @@ class OpenPlatformClient:
                 "target_language": ctx.language.replace("-", "_").split("_")[0].lower() or "en",
             },
         )
+
+    def freight_params(self, product_id: str, sku_id: str, ctx: FetchContext) -> dict[str, str]:
+        request = {
+            "productId": product_id,
+            "selectedSkuId": sku_id,
+            "quantity": 1,
+            "shipToCountry": ctx.ship_to,
+            "currency": ctx.currency,
+            "language": ctx.language.replace("-", "_").split("_")[0].lower() or "en",
+            "locale": ctx.language.replace("-", "_") or "en_US",
+        }
+        return self.signed_params(FREIGHT_METHOD, {"queryDeliveryReq": json.dumps(request, separators=(",", ":"))})
+
+    def freight(self, product_id: str, sku_id: str, fetcher, ctx: FetchContext) -> Shipping | None:
+        """Shipping of one SKU to ctx.ship_to from aliexpress.ds.freight.query; None when it cannot be had
+        (best effort: a failing freight query never fails the check)."""
+        if not product_id or not sku_id:
+            return None
+        try:
+            page = fetcher.post(self.url, data=self.freight_params(product_id, sku_id, ctx))
+        except FetchError:
+            return None
+        if page.blocked_reason or page.status_code >= 400:
+            return None
+        return parse_freight_query(page.text, ship_to=ctx.ship_to)
 
     def observe_product(self, product_id: str, fetcher, ctx: FetchContext, url: str = "") -> Observation:
         """Call aliexpress.ds.product.get through the fetcher and read the answer into an Observation."""
