@@ -414,7 +414,9 @@ def read_shipping(layouts, *, currency: str = "", ship_to: str = "") -> Shipping
         currency=fee_currency if fee is not None else "",
         days_min=days_min,
         days_max=days_max,
-        method=_first_text(biz.get("company"), biz.get("deliveryProviderName"), ut.get("serviceName")),
+        method=_first_text(
+            biz.get("company"), biz.get("deliveryProviderName"), ut.get("serviceName"), biz.get("deliveryOptionCode")
+        ),
     )
 
 
