@@ -1053,3 +1053,312 @@ def test_variants_and_shipping_round_trip_through_json(shared_fixture):
     }
     again = Observation.from_json(data)
     assert again.variants == obs.variants and again.shipping == obs.shipping and again.image == obs.image
+
+
+# === variants and shipping on our own pages: the edge cases ========================================
+
+
+def _option(**biz):
+    """One delivery option of a freight block (originalLayoutResultList / deliveryLayoutInfo entry)."""
+    return {"bizData": biz}
+
+
+_LAMP_PROPERTIES = [
+    {
+        "skuPropertyId": 14,
+        "skuPropertyName": "Colour",
+        "skuPropertyValues": [
+            {"propertyValueId": 193, "propertyValueDisplayName": "Black", "propertyValueName": "Black"},
+            {"propertyValueId": 29, "propertyValueDisplayName": "White", "propertyValueName": "White"},
+        ],
+    },
+    {
+        "skuPropertyId": 5,
+        "skuPropertyName": "Plug",
+        "skuPropertyValues": [
+            {"propertyValueIdLong": 100, "propertyValueDisplayName": "EU", "propertyValueName": "EU"},
+            {"propertyValueIdLong": 101, "propertyValueDisplayName": "UK", "propertyValueName": "UK"},
+        ],
+    },
+]
+
+
+def _lamp_skus():
+    return [
+        {
+            "skuIdStr": "23000000000000001",  # above 2**53: stays exact as a string
+            "skuId": 23000000000000001,
+            "skuAttr": "14:193#Midnight;5:100",
+            "salable": True,
+            "skuVal": {"availQuantity": 4, "skuActivityAmount": _amount(9.99), "skuAmount": _amount(19.99)},
+        },
+        {
+            "skuId": 23000000000000003,  # no skuIdStr: the integer, exactly
+            "skuAttr": "14:29;5:101",
+            "salable": True,  # salable, but none left: not in stock
+            "skuVal": {"availQuantity": 0, "skuAmount": _amount(21)},
+        },
+        {
+            "skuIdStr": "23000000000000005",
+            "skuPropIds": "29,100",  # no skuAttr: the value ids in property order
+            "salable": False,
+            "skuVal": {"inventory": 7, "skuActivityAmount": _amount(11.5), "skuAmount": _amount(23)},
+        },
+    ]
+
+
+def test_components_variants_names_zero_stock_and_unsalable():
+    data = _components(
+        priceComponent={"skuPriceList": _lamp_skus()},
+        skuComponent={"productSKUPropertyList": _LAMP_PROPERTIES},
+        inventoryComponent={"totalAvailQuantity": 11},
+    )
+    obs = _parse(_run_params_page(data))
+    midnight, white_uk, white_eu = obs.variants
+    assert (midnight.id, midnight.name) == ("23000000000000001", "Colour: Midnight; Plug: EU")  # the custom name
+    assert (midnight.price, midnight.original_price, midnight.in_stock, midnight.stock_quantity) == (
+        D("9.99"),
+        D("19.99"),
+        True,
+        4,
+    )
+    assert (white_uk.id, white_uk.name) == ("23000000000000003", "Colour: White; Plug: UK")
+    # no promotion: price = original = the listed price
+    assert (white_uk.price, white_uk.original_price, white_uk.in_stock, white_uk.stock_quantity) == (
+        D("21"),
+        D("21"),
+        False,
+        0,
+    )
+    assert (white_eu.name, white_eu.in_stock, white_eu.stock_quantity) == ("Colour: White; Plug: EU", False, 7)
+    assert {v.currency for v in obs.variants} == {"EUR"}
+    # the top level stays the listing's
+    assert (obs.price, obs.price_max, obs.stock_quantity, obs.in_stock) == (D("9.99"), D("21"), 11, True)
+
+
+def test_variants_without_a_property_list_keep_ids_and_custom_names():
+    data = _components(priceComponent={"skuPriceList": _lamp_skus()})  # no skuComponent at all
+    obs = _parse(_run_params_page(data))
+    assert [v.id for v in obs.variants] == ["23000000000000001", "23000000000000003", "23000000000000005"]
+    # only the seller's custom name (after "#") is readable; bare value ids give no text
+    assert [v.name for v in obs.variants] == ["Midnight", "", ""]
+    assert obs.to_json()["variants"][1]["name"] is None
+
+
+def test_skus_without_ids_are_not_variants():
+    obs = _parse(_run_params_page(_components(priceComponent={"skuPriceList": [{"skuVal": {"availQuantity": 3}}]})))
+    assert obs.variants == []
+
+
+def test_components_paid_shipping_uses_the_display_amount_and_currency():
+    freight = {
+        "originalLayoutResultList": [
+            _option(
+                shipToCode="FR",
+                company="Cainiao Standard",
+                deliveryProviderName="Cainiao Standard For Special Goods",
+                shippingFee="charge",
+                displayAmount=2.49,
+                displayCurrency="EUR",
+                currency="USD",  # the base currency, not the fee's
+                deliveryDayMin=8,
+                deliveryDayMax=15,
+            ),
+            _option(shipToCode="FR", company="DHL", shippingFee="charge", displayAmount=30.1, displayCurrency="EUR"),
+        ]
+    }
+    obs = _parse(_run_params_page(_components(webGeneralFreightCalculateComponent=freight)))
+    assert (obs.shipping.to, obs.shipping.fee, obs.shipping.currency) == ("FR", D("2.49"), "EUR")
+    assert (obs.shipping.days_min, obs.shipping.days_max, obs.shipping.method) == (8, 15, "Cainiao Standard")
+    assert obs.ships_to_buyer is True
+
+
+def test_free_shipping_is_a_fee_of_zero_in_the_page_currency():
+    freight = {
+        "originalLayoutResultList": [
+            _option(shipToCode="DE", company="AliExpress Selection Standard", shippingFee="free", deliveryDayMax=9)
+        ]
+    }
+    obs = _parse(_run_params_page(_components(webGeneralFreightCalculateComponent=freight)))
+    assert (obs.shipping.fee, obs.shipping.currency, obs.shipping.days_min, obs.shipping.days_max) == (
+        D(0),
+        "EUR",
+        None,
+        9,
+    )
+    assert obs.to_json()["shipping"]["fee"] == "0"
+
+
+def test_shipping_from_ut_params_when_the_display_fields_are_missing():
+    ut = json.dumps({"fAmount": 1.99, "fCurrency": "GBP", "shipToCountry": "GB", "deliveryDayMin": 6})
+    freight = {"originalLayoutResultList": [_option(deliveryOptionCode="CAINIAO_ECONOMY", utParams=ut)]}
+    obs = _parse(_run_params_page(_components(webGeneralFreightCalculateComponent=freight)))
+    assert (obs.shipping.to, obs.shipping.fee, obs.shipping.currency) == ("GB", D("1.99"), "GBP")
+    assert (obs.shipping.days_min, obs.shipping.days_max, obs.shipping.method) == (6, None, "CAINIAO_ECONOMY")
+
+
+def test_no_freight_block_is_no_shipping_never_free():
+    obs = _parse(_run_params_page(_components()))
+    assert obs.shipping is None
+    assert obs.to_json()["shipping"] is None
+
+
+def _modules(**overrides):
+    data = {
+        "titleModule": {"subject": "Old lamp"},
+        "commonModule": {"productIdStr": "4000000000001", "currencyCode": "USD", "userCountryCode": "CA"},
+        "skuModule": {
+            "productSKUPropertyList": _LAMP_PROPERTIES,
+            "skuPriceList": _lamp_skus()[:2],
+        },
+        "imageModule": {"imagePathList": ["//ae01.alicdn.com/kf/HTBlamp.jpg", "//ae01.alicdn.com/kf/HTB2.jpg"]},
+    }
+    data.update(overrides)
+    return data
+
+
+def test_old_modules_page_freight_calculate_info():
+    shipping = {
+        "freightCalculateInfo": {
+            "freight": {
+                "company": "ePacket",
+                "currency": "USD",
+                "freightAmount": {"currency": "USD", "formatedAmount": "US $1.50", "value": 1.5},
+                "time": "15-30",
+            }
+        },
+        "userCountryCode": "CA",
+    }
+    obs = _parse(_run_params_page(_modules(shippingModule=shipping), extra_js=""))
+    assert [v.name for v in obs.variants] == ["Colour: Midnight; Plug: EU", "Colour: White; Plug: UK"]
+    assert (obs.shipping.to, obs.shipping.fee, obs.shipping.currency) == ("CA", D("1.5"), "USD")
+    assert (obs.shipping.days_min, obs.shipping.days_max, obs.shipping.method) == (15, 30, "ePacket")
+    assert obs.image == "https://ae01.alicdn.com/kf/HTBlamp.jpg"  # protocol-relative made absolute
+
+
+def test_modules_free_old_freight():
+    shipping = {"freightCalculateInfo": {"freight": {"company": "China Post", "freightAmount": _amount(0, "USD")}}}
+    obs = _parse(_run_params_page(_modules(shippingModule=shipping), extra_js=""))
+    assert (obs.shipping.fee, obs.shipping.currency, obs.shipping.to) == (D(0), "USD", "CA")
+
+
+def test_hierarchy_variants_shipping_and_image():
+    data = {
+        "hierarchy": {"root": ["sku_1"]},
+        "data": {
+            "titleBanner_1": {"type": "titleBanner", "fields": {"subject": "Hier lamp"}},
+            "sku_2": {
+                "type": "sku",
+                "fields": {
+                    "propertyList": _LAMP_PROPERTIES,
+                    "skuList": [
+                        {
+                            "skuIdStr": "31",
+                            "skuAttr": "14:29;5:100",
+                            "skuStock": 3,
+                            "skuVal": {"skuAmount": _amount(5, "USD")},
+                        },
+                        {
+                            "skuId": "32",
+                            "skuAttr": "14:193;5:101#UK 3-pin",
+                            "skuVal": {"availQuantity": 0, "skuAmount": _amount(6, "USD")},
+                        },
+                    ],
+                },
+            },
+            "shipping_3": {
+                "type": "shipping",
+                "fields": {
+                    "tradeCurrency": "USD",
+                    "generalFreightInfo": {
+                        "originalLayoutResultList": [
+                            _option(
+                                shipToCode="US",
+                                company="USPS",
+                                shippingFee="charge",
+                                displayAmount=0.99,
+                                displayCurrency="USD",
+                                deliveryTime="5-9",
+                            )
+                        ]
+                    },
+                },
+            },
+            "imageView_4": {"type": "imageView", "fields": {"imagePathList": ["https://ae01.alicdn.com/kf/h1.jpg"]}},
+        },
+    }
+    obs = _parse(json.dumps({"data": data}))
+    assert [(v.id, v.name, v.stock_quantity, v.in_stock) for v in obs.variants] == [
+        ("31", "Colour: White; Plug: EU", 3, True),
+        ("32", "Colour: Black; Plug: UK 3-pin", 0, False),
+    ]
+    assert (obs.shipping.fee, obs.shipping.days_min, obs.shipping.days_max) == (D("0.99"), 5, 9)
+    assert obs.image == "https://ae01.alicdn.com/kf/h1.jpg"
+
+
+def test_mtop_variants_names_and_free_shipping():
+    sku = {
+        "skuPaths": [
+            {"skuIdStr": "11", "skuAttr": "14:193#Coal", "skuStock": 2, "salable": True},
+            {"skuIdStr": "12", "skuAttr": "14:29", "skuStock": 3, "salable": False},
+        ],
+        "skuProperties": [
+            {
+                "skuPropertyId": 14,
+                "skuPropertyName": "Farbe",
+                "skuPropertyValues": [
+                    {"propertyValueIdLong": 193, "propertyValueDisplayName": "Schwarz"},
+                    {"propertyValueIdLong": 29, "propertyValueDisplayName": "Weiß"},
+                ],
+            }
+        ],
+    }
+    shipping = {
+        "deliveryLayoutInfo": [
+            _option(shipToCode="DE", company="AliExpress Selection Standard", shippingFee="free", deliveryDayMin=5)
+        ]
+    }
+    obs = _parse(json.dumps(_mtop(SKU=sku, SHIPPING=shipping)))
+    coal, white = obs.variants
+    assert (coal.id, coal.name, coal.price, coal.original_price, coal.in_stock) == (
+        "11",
+        "Farbe: Coal",
+        D("20"),
+        D("30"),
+        True,
+    )
+    assert (white.id, white.name, white.price, white.in_stock, white.stock_quantity) == (
+        "12",
+        "Farbe: Weiß",
+        D("21.50"),
+        False,  # not salable, though 3 are counted
+        3,
+    )
+    assert (obs.shipping.to, obs.shipping.fee, obs.shipping.currency, obs.shipping.days_min) == (
+        "DE",
+        D(0),
+        "EUR",
+        5,
+    )
+    assert obs.shipping.method == "AliExpress Selection Standard"
+
+
+def test_mtop_selected_sku_only_price():
+    price = {"selectedSkuIdStr": "77", "targetSkuPriceInfo": {"salePriceLocal": "€5,00|5|00"}}
+    obs = _parse(json.dumps(_mtop(PRICE=price, SKU={})))
+    assert [(v.id, v.price) for v in obs.variants] == [("77", D("5.00"))]
+
+
+def test_for_variant_picks_one_sku_and_unknown_ids_give_none():
+    data = _components(
+        priceComponent={"skuPriceList": _lamp_skus()},
+        skuComponent={"productSKUPropertyList": _LAMP_PROPERTIES},
+    )
+    obs = _parse(_run_params_page(data))
+    chosen = obs.for_variant("23000000000000003")
+    assert (chosen.price, chosen.price_max, chosen.original_price, chosen.currency) == (D("21"), None, D("21"), "EUR")
+    assert (chosen.in_stock, chosen.stock_quantity) == (False, 0)
+    assert chosen.variants == obs.variants and chosen.title == obs.title
+    assert (obs.price, obs.price_max) == (D("9.99"), D("21"))  # the original is untouched
+    assert obs.for_variant("404") is None and obs.variant("404") is None
+    assert obs.for_variant(" 23000000000000001 ").price == D("9.99")
