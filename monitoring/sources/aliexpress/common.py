@@ -152,9 +152,9 @@ def property_table(properties) -> PropertyTable:
             if not isinstance(value, dict):
                 continue
             value_id = value.get("propertyValueIdLong", value.get("propertyValueId"))
-            text = _first_text(
-                value.get("propertyValueDefinitionName"),
+            text = _first_text(  # what the page displays; the custom name when the seller set one
                 value.get("propertyValueDisplayName"),
+                value.get("propertyValueDefinitionName"),
                 value.get("propertyValueName"),
             )
             if value_id is not None and text:
