@@ -1346,7 +1346,8 @@ def test_mtop_variants_names_and_free_shipping():
 def test_mtop_selected_sku_only_price():
     price = {"selectedSkuIdStr": "77", "targetSkuPriceInfo": {"salePriceLocal": "€5,00|5|00"}}
     obs = _parse(json.dumps(_mtop(PRICE=price, SKU={})))
-    assert [(v.id, v.price) for v in obs.variants] == [("77", D("5.00"))]
+    assert [(v.id, v.price, v.original_price) for v in obs.variants] == [("77", D("5.00"), D("5.00"))]
+    assert obs.original_price is None  # no "was" price at the top level
 
 
 def test_for_variant_picks_one_sku_and_unknown_ids_give_none():

@@ -236,7 +236,7 @@ def _variants(skus: list, currency: str) -> list[Variant]:
                 id=sku_id,
                 name=_sku_name(sku),
                 price=sale if sale is not None else listed,
-                original_price=listed,
+                original_price=listed if listed is not None else sale,
                 currency=_text(sku.get("currency_code")).upper() or currency,
                 in_stock=in_stock,
                 stock_quantity=stock,

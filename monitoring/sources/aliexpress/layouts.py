@@ -104,7 +104,7 @@ def _modules(data: dict, obs: Observation) -> None:
     layouts = dig(shipping, "generalFreightInfo", "originalLayoutResultList")
     obs.ships_to_buyer = ships_to_buyer(layouts)
     ship_to = shipping.get("userCountryCode") or common.get("userCountryCode") or web_env.get("country")
-    obs.shipping = read_shipping(layouts, currency=obs.currency) or read_old_freight(
+    obs.shipping = read_shipping(layouts, currency=obs.currency, ship_to=ship_to) or read_old_freight(
         dig(shipping, "freightCalculateInfo", "freight"), currency=obs.currency, ship_to=ship_to
     )
     obs.image = first_image(dig(data, "imageModule", "imagePathList"))
@@ -347,7 +347,7 @@ def _mtop_skus(price: dict, sku_block: dict) -> list[Sku]:
                 salable=salable if isinstance(salable, bool) else None,
                 id=key,
                 name=sku_name(path.get("skuAttr") or path.get("path"), table),
-                listed=original,
+                listed=original if original is not None else current,  # no "was" price: it costs what it costs
             )
         )
     return skus
