@@ -88,15 +88,13 @@ def for_variant(obs, variant_id: str) -> dict:
     return data
 
 
+_LISTED_BELOW = ("status", "message", "reviews", "store", "variants", "shipping", "variant")
+
+
 def _human(data: dict) -> str:
     lines = [f"status: {data['status']}" + (f" — {data['message']}" if data["message"] else "")]
     for key, value in data.items():
-        if key in ("status", "message", "reviews", "store", "variants", "shipping", "variant") or value in (
-            None,
-            "",
-            [],
-            {},
-        ):
+        if key in _LISTED_BELOW or value in (None, "", [], {}):
             continue
         lines.append(f"{key}: {value}")
     if data.get("shipping"):
@@ -107,10 +105,8 @@ def _human(data: dict) -> str:
     for variant in data.get("variants") or []:
         stock = "in stock" if variant["in_stock"] else "out of stock" if variant["in_stock"] is False else "stock ?"
         quantity = f" ({variant['stock_quantity']})" if variant["stock_quantity"] is not None else ""
-        lines.append(
-            f"variant {variant['id']}: {variant['name'] or '-'} — {variant['price'] or '?'} "
-            f"{variant['currency'] or ''} {stock}{quantity}".replace("  ", " ")
-        )
+        price = " ".join(part for part in (variant["price"] or "?", variant["currency"] or "") if part)
+        lines.append(f"variant {variant['id']}: {variant['name'] or '-'} — {price} {stock}{quantity}")
     if data.get("store"):
         store = {k: v for k, v in data["store"].items() if v not in (None, "")}
         lines.append("store: " + ", ".join(f"{k}={v}" for k, v in store.items()))
