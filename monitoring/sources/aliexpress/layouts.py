@@ -207,7 +207,7 @@ def _components(data: dict, obs: Observation) -> None:
     obs.title = str(info.get("subject") or "")
     sku_block = as_dict(data.get("skuComponent"))
     table = property_table(sku_block.get("productSKUPropertyList") or _json_list(sku_block.get("skuPropertyJson")))
-    skus = [sku_from_val(s, table) for s in _component_skus(price)]
+    skus = [sku_from_val(s, table) for s in _component_skus(price) or _component_skus(sku_block)]
     summary = _price_summary(
         {
             "minActivityAmount": dig(price, "discountPrice", "minActivityAmount"),
