@@ -131,9 +131,41 @@ class Observation:
         )
         data["store"] = _jsonable(data["store"]) if self.store is not None else None
         data["reviews"] = [_jsonable(r) for r in data["reviews"]]
-        data["variants"] = [_jsonable(v) for v in data["variants"]]
-        data["shipping"] = _jsonable(data["shipping"]) if self.shipping is not None else None
+        # In a variant and in shipping an unknown text (name, currency, method, to) is null, like every
+        # other unknown; the id of a variant is always known.
+        data["variants"] = [_unknown_as_null(_jsonable(v), keep=("id",)) for v in data["variants"]]
+        data["shipping"] = _unknown_as_null(_jsonable(data["shipping"])) if self.shipping is not None else None
         return _jsonable(data)
+
+    # --- variants ------------------------------------------------------------------------------
+    def variant(self, variant_id) -> Variant | None:
+        """The variant with this platform id ("12000026321052619", a Shopify variant id), or None."""
+        wanted = str(variant_id if variant_id is not None else "").strip()
+        if not wanted:
+            return None
+        return next((v for v in self.variants if v.id == wanted), None)
+
+    def for_variant(self, variant_id) -> Observation | None:
+        """This observation as seen by someone who sells one variant: a copy whose top-level price,
+        original_price, currency, in_stock and stock_quantity are that variant's (price_max None: one
+        variant has no range). Everything else (title, store, rating, the full `variants` list, shipping,
+        image) is the listing's, unchanged; shipping is quoted per listing, not per SKU, by every source.
+
+        None when the id is not among the variants: the caller decides what a vanished variant means
+        (`variant_removed`); a copy with the listing's lowest price would hide exactly that. A variant whose
+        own price or currency is unknown keeps None / the listing's currency: never another SKU's price.
+        """
+        chosen = self.variant(variant_id)
+        if chosen is None:
+            return None
+        copy = replace(self, variants=list(self.variants), labels=list(self.labels), reviews=list(self.reviews))
+        copy.price = chosen.price
+        copy.price_max = None
+        copy.original_price = chosen.original_price
+        copy.currency = chosen.currency or self.currency
+        copy.in_stock = chosen.in_stock
+        copy.stock_quantity = chosen.stock_quantity
+        return copy
 
     @classmethod
     def from_json(cls, data: dict) -> Observation:
@@ -232,6 +264,10 @@ def _jsonable(value, key: str = ""):
     if isinstance(value, Enum):
         return str(value)
     return value
+
+
+def _unknown_as_null(data: dict, keep: tuple[str, ...] = ()) -> dict:
+    return {k: (None if v == "" and k not in keep else v) for k, v in data.items()}
 
 
 def _decimal(value) -> Decimal | None:

@@ -8,6 +8,11 @@ Three shapes, all public and unauthenticated:
 - `/products.json`: `{"products": [...]}`, a page of the catalogue.
 Rule for money: an integer is cents (the .js format), a string or a float is an amount (the .json format).
 None of them carries a currency, a stock count (except inventory_quantity on some stores) or a rating.
+
+Every variant is listed in `Observation.variants`: id = the variant id, name = "Size: M; Color: Red" from the
+product's option names and the variant's option values (else the variant's title; a product's lone
+"Default Title" variant has no options and no name), price, compare_at_price as original_price, available
+as in_stock, inventory_quantity as stock_quantity when the store shows it.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..fetch import FetchError
-from ..observation import Observation
+from ..observation import Observation, Variant
 from ..statuses import CheckStatus
 from .base import Adapter, FetchContext, Page, ParseError, observe_page
 from .locale import parse_number
@@ -72,6 +77,7 @@ class ShopifyAdapter(Adapter):
         product = _choose_product(data, page.url, variant_sku)
         obs = read_product(product, variant_sku=variant_sku)
         obs.currency = obs.currency or currency_from_headers(page.headers)
+        fill_variant_currency(obs)
         obs.platform = self.platform
         obs.url = page.url
         return obs
@@ -92,6 +98,7 @@ class ShopifyAdapter(Adapter):
                 obs = _at(observe_page(reader, page, url), url)
                 if obs.ok and not obs.currency and requests < MAX_REQUESTS:
                     obs.currency = self._currency_from_page(url, fetcher)
+                    fill_variant_currency(obs)
                 return obs
         return _at(observe_page(self.structured, fetcher.get(url), url), url)
 
@@ -221,8 +228,9 @@ class _Variant:
 
 
 def read_product(product: dict, *, variant_sku: str = "") -> Observation:
-    """One product's variants summed up, or the chosen variant alone."""
+    """One product's variants summed up, or the chosen variant alone (`variants` lists them all either way)."""
     variants = _variants(product)
+    listed = list_variants(product)
     if variant_sku:
         chosen = [v for v in variants if _is_variant(v, variant_sku)]
         if not chosen:  # the variant the user sells is gone: for them the listing is
@@ -252,7 +260,102 @@ def read_product(product: dict, *, variant_sku: str = "") -> Observation:
         stock_quantity=sum(max(q, 0) for q in quantities if q is not None)
         if quantities and None not in quantities
         else None,
+        variants=listed,
+        image=main_image(product),
     )
+
+
+def list_variants(product: dict) -> list[Variant]:
+    """Every variant of the product as a Variant (the currency is filled in later, when it is known)."""
+    names = _option_names(product)
+    currency = _variant_currency(_variants(product))
+    result = []
+    seen: set[str] = set()
+    for variant in _variants(product):
+        variant_id = str(variant.get("id") or "").strip()
+        if not variant_id or variant_id in seen:
+            continue
+        seen.add(variant_id)
+        read = _read_variant(variant)
+        original = read.compare_at
+        if original is not None and read.price is not None and original < read.price:
+            original = None  # a stale compare-at below the price is no "was" price
+        result.append(
+            Variant(
+                id=variant_id,
+                name=_variant_name(variant, names),
+                price=read.price,
+                original_price=original,
+                currency=_variant_currency([variant]) or currency,
+                in_stock=read.available,
+                stock_quantity=max(read.quantity, 0) if read.quantity is not None else None,
+            )
+        )
+    return result
+
+
+def _option_names(product: dict) -> list[str]:
+    """The product's option names in position order: .json gives [{name, position, values}], old .js
+    answers a list of plain names."""
+    options = product.get("options")
+    if not isinstance(options, list):
+        return []
+    named = []
+    for index, option in enumerate(options):
+        if isinstance(option, dict):
+            position = option.get("position")
+            position = position if isinstance(position, int) and not isinstance(position, bool) else index + 1
+            named.append((position, " ".join(str(option.get("name") or "").split())))
+        elif isinstance(option, str):
+            named.append((index + 1, " ".join(option.split())))
+        else:
+            named.append((index + 1, ""))
+    return [name for _position, name in sorted(named, key=lambda pair: pair[0])]
+
+
+def _variant_name(variant: dict, names: list[str]) -> str:
+    """ "Size: M; Color: Red" from option1..3 (or the .js `options` list of values) and the product's option
+    names; the variant title when the values are unknown; "" for Shopify's placeholder "Default Title"."""
+    values = [variant.get(f"option{n}") for n in (1, 2, 3)]
+    if all(v in (None, "") for v in values) and isinstance(variant.get("options"), list):
+        values = list(variant["options"])
+    values = [" ".join(str(v).split()) if v not in (None, "") else "" for v in values]
+    while values and not values[-1]:
+        values.pop()
+    if values == ["Default Title"]:
+        return ""
+    if values and names:
+        parts = []
+        for index, value in enumerate(values):
+            if not value:
+                continue
+            name = names[index] if index < len(names) else ""
+            parts.append(f"{name}: {value}" if name else value)
+        return "; ".join(parts)
+    title = " ".join(str(variant.get("title") or "").split())
+    return "" if title == "Default Title" else title
+
+
+def fill_variant_currency(obs: Observation) -> None:
+    """The variants' currency is the listing's when the JSON named none per variant."""
+    for variant in obs.variants:
+        variant.currency = variant.currency or obs.currency
+
+
+def main_image(product: dict) -> str:
+    """The product's first image: .js `featured_image` / `images` (URL strings), .json `image.src` /
+    `images[].src`; protocol-relative URLs become https."""
+    candidates = [product.get("featured_image"), product.get("image")]
+    images = product.get("images")
+    if isinstance(images, list) and images:
+        candidates.append(images[0])
+    for candidate in candidates:
+        if isinstance(candidate, dict):
+            candidate = candidate.get("src") or candidate.get("url")
+        if isinstance(candidate, str) and candidate.strip():
+            url = candidate.strip()
+            return "https:" + url if url.startswith("//") else url
+    return ""
 
 
 def _read_variant(variant: dict) -> _Variant:

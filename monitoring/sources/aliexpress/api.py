@@ -22,13 +22,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ...fetch import FetchError
-from ...observation import Observation, StoreInfo
+from ...observation import Observation, Shipping, StoreInfo, Variant
 from ...statuses import CheckStatus
 from ..base import FetchContext, ParseError
 from ..locale import parse_count
 
 PLATFORM = "aliexpress"
 METHOD = "aliexpress.ds.product.get"
+FREIGHT_METHOD = "aliexpress.ds.freight.query"
 DEFAULT_API_URL = "https://api-sg.aliexpress.com/sync"
 STORE_URL = "https://www.aliexpress.com/store/{}"
 _NOT_FOUND = re.compile(r"not ?exist|not ?found|offline|removed|no longer", re.IGNORECASE)
@@ -88,6 +89,31 @@ class OpenPlatformClient:
                 "target_language": ctx.language.replace("-", "_").split("_")[0].lower() or "en",
             },
         )
+
+    def freight_params(self, product_id: str, sku_id: str, ctx: FetchContext) -> dict[str, str]:
+        request = {
+            "productId": product_id,
+            "selectedSkuId": sku_id,
+            "quantity": 1,
+            "shipToCountry": ctx.ship_to,
+            "currency": ctx.currency,
+            "language": ctx.language.replace("-", "_").split("_")[0].lower() or "en",
+            "locale": ctx.language.replace("-", "_") or "en_US",
+        }
+        return self.signed_params(FREIGHT_METHOD, {"queryDeliveryReq": json.dumps(request, separators=(",", ":"))})
+
+    def freight(self, product_id: str, sku_id: str, fetcher, ctx: FetchContext) -> Shipping | None:
+        """Shipping of one SKU to ctx.ship_to from aliexpress.ds.freight.query; None when it cannot be had
+        (best effort: a failing freight query never fails the check)."""
+        if not product_id or not sku_id:
+            return None
+        try:
+            page = fetcher.post(self.url, data=self.freight_params(product_id, sku_id, ctx))
+        except FetchError:
+            return None
+        if page.blocked_reason or page.status_code >= 400:
+            return None
+        return parse_freight_query(page.text, ship_to=ctx.ship_to)
 
     def observe_product(self, product_id: str, fetcher, ctx: FetchContext, url: str = "") -> Observation:
         """Call aliexpress.ds.product.get through the fetcher and read the answer into an Observation."""
@@ -174,11 +200,130 @@ def _observation(result: dict) -> Observation:
     obs.rating = _decimal(base.get("avg_evaluation_rating")) if review_count != 0 else None
     obs.orders_count = parse_count(base.get("sales_count")) if base.get("sales_count") not in (None, "") else None
     _apply_skus(obs, skus, str(base.get("currency_code") or ""))
+    obs.variants = _variants(skus, obs.currency)
     obs.store = _store(_dict(result.get("ae_store_info")))
     logistics = _dict(result.get("logistics_info_dto"))
     if logistics.get("delivery_time") not in (None, ""):
         obs.ships_to_buyer = True
+    obs.shipping = _logistics(logistics)
+    obs.image = _main_image(_dict(result.get("ae_multimedia_info_dto")).get("image_urls"))
     return obs
+
+
+def _variants(skus: list, currency: str) -> list[Variant]:
+    """Every `ae_item_sku_info_d_t_o` as a Variant: id = sku_id, price = offer_sale_price (the listed
+    sku_price when there is no offer), original = sku_price, in the SKU's own currency_code (the base
+    info's currency_code can name another currency than the SKU prices are in)."""
+    variants = []
+    seen: set[str] = set()
+    for sku in skus:
+        if not isinstance(sku, dict):
+            continue
+        sku_id = _text(sku.get("sku_id")) or _text(sku.get("id")) or _text(sku.get("sku_attr"))
+        if not sku_id or sku_id in seen:
+            continue
+        seen.add(sku_id)
+        listed = _decimal(sku.get("sku_price"))
+        sale = _decimal(sku.get("offer_sale_price"))
+        stock = _int(sku.get("sku_available_stock"))
+        if stock is None:
+            stock = _int(sku.get("ipm_sku_stock"))
+        in_stock = stock > 0 if stock is not None else None
+        if in_stock is None and isinstance(sku.get("sku_stock"), bool):
+            in_stock = sku["sku_stock"]
+        variants.append(
+            Variant(
+                id=sku_id,
+                name=_sku_name(sku),
+                price=sale if sale is not None else listed,
+                original_price=listed if listed is not None else sale,
+                currency=_text(sku.get("currency_code")).upper() or currency,
+                in_stock=in_stock,
+                stock_quantity=stock,
+            )
+        )
+    return variants
+
+
+def _sku_name(sku: dict) -> str:
+    """ "cor: G; Tamanho: No Dolls": each property's name and the seller's custom value name
+    (property_value_definition_name), else the standard value (sku_property_value), in sku_attr order."""
+    wrapper = sku.get("ae_sku_property_dtos")
+    listed = wrapper.get("ae_sku_property_d_t_o") if isinstance(wrapper, dict) else wrapper
+    properties = [p for p in _list(listed) if isinstance(p, dict)]
+    order = [piece.split(":", 1)[0].strip() for piece in _text(sku.get("sku_attr")).split(";") if piece.strip()]
+
+    def position(prop: dict) -> int:
+        prop_id = _text(prop.get("sku_property_id"))
+        return order.index(prop_id) if prop_id in order else len(order)
+
+    properties.sort(key=position)
+    parts = []
+    for prop in properties:
+        name = _text(prop.get("sku_property_name"))
+        value = _text(prop.get("property_value_definition_name")) or _text(prop.get("sku_property_value"))
+        if value:
+            parts.append(f"{name}: {value}" if name else value)
+    return "; ".join(parts)
+
+
+def _logistics(logistics: dict) -> Shipping | None:
+    """logistics_info_dto = {delivery_time, ship_to_country}: only the destination is a shipping fact here.
+    `delivery_time` is the seller's handling time (the same whatever the destination; the field of that name
+    in AliExpress's seller API is the handling time), not a delivery window, so days stay unknown; the
+    answer carries no fee or carrier (that takes aliexpress.ds.freight.query: parse_freight_query)."""
+    country = _text(logistics.get("ship_to_country")).upper()
+    if not country:
+        return None
+    return Shipping(to=country)
+
+
+def _main_image(value) -> str:
+    """The first of `image_urls` ("a.jpg;b.jpg")."""
+    for url in _text(value).split(";"):
+        url = url.strip()
+        if url.startswith("//"):
+            url = "https:" + url
+        if url.startswith(("http://", "https://")):
+            return url
+    return ""
+
+
+# --- aliexpress.ds.freight.query ---------------------------------------------------------------------
+
+
+def parse_freight_query(document, ship_to: str = "") -> Shipping | None:
+    """An `aliexpress.ds.freight.query` answer: the first delivery option (the one AliExpress lists
+    first is the one it offers by default). `shipping_fee_cent` is, despite its name, the amount in
+    `shipping_fee_currency` ("3.29" is 3.29); `free_shipping: true` is a fee of 0. None when the answer
+    has no option (an error, or DELIVERY_NOT_AVAILABLE_TO_YOUR_ADDRESS: then only `to` is known)."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError:
+            return None
+    if not isinstance(document, dict):
+        return None
+    response = _dict(document.get("aliexpress_ds_freight_query_response") or document)
+    result = _dict(response.get("result") or response)
+    options = result.get("delivery_options")
+    options = _dict(options).get("delivery_option_d_t_o") if isinstance(options, dict) else options
+    options = [o for o in _list(options) if isinstance(o, dict)]
+    if not options:
+        return Shipping(to=ship_to.upper()) if ship_to and result.get("success") is False else None
+    option = options[0]
+    fee = _decimal(option.get("shipping_fee_cent"))
+    if option.get("free_shipping") is True or str(option.get("free_shipping")).lower() == "true":
+        fee = Decimal(0)
+    days_min, days_max = _int(option.get("min_delivery_days")), _int(option.get("max_delivery_days"))
+    return Shipping(
+        to=ship_to.upper(),
+        fee=fee,
+        currency=_text(option.get("shipping_fee_currency")).upper() if fee is not None else "",
+        days_min=days_min,
+        days_max=days_max,
+        method=_text(option.get("company")) or _text(option.get("code")),
+    )
 
 
 def _apply_skus(obs: Observation, skus: list, base_currency: str) -> None:
@@ -228,6 +373,21 @@ def _decimal(value) -> Decimal | None:
         return Decimal(str(value))
     except ArithmeticError:
         return None
+
+
+def _int(value) -> int | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        return int(Decimal(str(value).strip()))
+    except ArithmeticError:
+        return None
+
+
+def _text(value) -> str:
+    if value is None or isinstance(value, bool):
+        return ""
+    return " ".join(str(value).split())
 
 
 def _dict(value) -> dict:

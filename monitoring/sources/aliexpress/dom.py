@@ -23,6 +23,7 @@ from .common import (
     STORE_ID,
     currency_code,
     decimal_or_none,
+    first_image,
     int_or_none,
     language_of,
     make_store,
@@ -38,6 +39,7 @@ _TITLE_SUFFIX = re.compile(r"\s+-\s+AliExpress(?:\s+\d+)?\s*$", re.IGNORECASE)
 _STORE_TITLE_SUFFIX = re.compile(r"\s+-\s+[^-]*AliExpress\s*$", re.IGNORECASE)
 _STORE_CONFIG_ID = re.compile(r"""storeId\s*[:=]\s*['"]?(\d{3,})""")
 _CANONICAL = re.compile(r"""<link[^>]+rel=["']canonical["'][^>]*href=["']([^"']+)""", re.IGNORECASE)
+_OG_IMAGE = re.compile(r"""<meta[^>]+property=["']og:image["'][^>]*content=["']([^"']+)""", re.IGNORECASE)
 _OG = re.compile(r"""<meta[^>]+property=["']og:(title|url)["'][^>]*content=["']([^"']*)""", re.IGNORECASE)
 _HTML_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _HTML_LANG = re.compile(r"""<html[^>]*\blang=["']([\w-]+)""", re.IGNORECASE)
@@ -89,6 +91,9 @@ def parse_rendered(text: str, url: str) -> Observation | None:
     obs = Observation(platform=PLATFORM, url=url)
     _from_json_ld(obs, product or {})
     _from_dom(obs, doc, language)
+    if not obs.image:
+        match = _OG_IMAGE.search(text[:50000])
+        obs.image = first_image(html.unescape(match.group(1))) if match else ""
     if not obs.product_id:
         match = ITEM_ID.search(url or "") or ITEM_ID.search(_og(text).get("url", ""))
         obs.product_id = match.group(1) if match else ""
@@ -97,6 +102,7 @@ def parse_rendered(text: str, url: str) -> Observation | None:
 
 def _from_json_ld(obs: Observation, product: dict) -> None:
     obs.title = _TITLE_SUFFIX.sub("", str(product.get("name") or "")).strip()
+    obs.image = first_image(product.get("image"))
     offers = product.get("offers")
     offers = offers[0] if isinstance(offers, list) and offers else offers
     if isinstance(offers, dict):

@@ -22,13 +22,20 @@ from .common import (
     as_dict,
     currency_code,
     dig,
+    first_image,
     int_or_none,
     language_of,
     make_store,
     money,
     opened_on,
+    property_table,
+    read_old_freight,
+    read_shipping,
     ships_to_buyer,
     sku_from_val,
+    sku_id,
+    sku_name,
+    variants_of,
 )
 
 
@@ -83,14 +90,24 @@ def _modules(data: dict, obs: Observation) -> None:
     if _not_found_if_offline(obs, action.get("itemStatus")):
         return
     obs.title = str(title.get("subject") or "")
-    skus = [sku_from_val(s) for s in dig(data, "skuModule", "skuPriceList", default=[]) if isinstance(s, dict)]
+    sku_module = as_dict(data.get("skuModule"))
+    table = property_table(sku_module.get("productSKUPropertyList"))
+    skus = [sku_from_val(s, table) for s in sku_module.get("skuPriceList") or [] if isinstance(s, dict)]
     page_currency = currency_code(common.get("currencyCode") or web_env.get("currency"))
     apply_prices(obs, skus, _price_summary(price), page_currency)
     apply_stock(obs, quantity.get("totalAvailQuantity", action.get("totalAvailQuantity")), skus)
+    obs.variants = variants_of(skus, obs.currency)
     apply_feedback(obs, as_dict(title.get("feedbackRating")))
     obs.orders_count = int_or_none(title.get("tradeCount", title.get("formatTradeCount")))
     obs.store = _store_module(store, language)
-    obs.ships_to_buyer = ships_to_buyer(dig(data, "shippingModule", "generalFreightInfo", "originalLayoutResultList"))
+    shipping = as_dict(data.get("shippingModule"))
+    layouts = dig(shipping, "generalFreightInfo", "originalLayoutResultList")
+    obs.ships_to_buyer = ships_to_buyer(layouts)
+    ship_to = shipping.get("userCountryCode") or common.get("userCountryCode") or web_env.get("country")
+    obs.shipping = read_shipping(layouts, currency=obs.currency, ship_to=ship_to) or read_old_freight(
+        dig(shipping, "freightCalculateInfo", "freight"), currency=obs.currency, ship_to=ship_to
+    )
+    obs.image = first_image(dig(data, "imageModule", "imagePathList"))
     if common.get("choiceProduct") is True:
         obs.labels.append("Choice")
 
@@ -138,11 +155,14 @@ def _hierarchy(data: dict, obs: Observation) -> None:
     if _not_found_if_offline(obs, action.get("itemStatus"), info.get("status")):
         return
     obs.title = str(dig(blocks, "titleBanner", "subject") or "")
-    skus = [sku_from_val(s) for s in dig(blocks, "sku", "skuList", default=[]) if isinstance(s, dict)]
+    sku_block = blocks.get("sku", {})
+    table = property_table(sku_block.get("propertyList") or sku_block.get("productSKUPropertyList"))
+    skus = [sku_from_val(s, table) for s in sku_block.get("skuList") or [] if isinstance(s, dict)]
     apply_prices(obs, skus, _price_summary(blocks.get("price", {})), currency_code(shipping.get("tradeCurrency")))
     total = blocks.get("quantity", {}).get("totalAvailQuantity", action.get("totalAvailQuantity"))
     sold_out = True if info.get("isEmptyStock") is True or action.get("no_available") is True else None
     apply_stock(obs, total, skus, sold_out)
+    obs.variants = variants_of(skus, obs.currency)
     feedback = next((b["feedbackRating"] for b in blocks.values() if isinstance(b.get("feedbackRating"), dict)), {})
     apply_feedback(obs, feedback)
     obs.orders_count = int_or_none(dig(blocks, "shareHeader", "formatTradeCount"))
@@ -154,7 +174,19 @@ def _hierarchy(data: dict, obs: Observation) -> None:
         followers=store.get("followingNumber"),
         opened=store.get("openTime"),
     )
-    obs.ships_to_buyer = ships_to_buyer(dig(shipping, "generalFreightInfo", "originalLayoutResultList"))
+    layouts = next(
+        (
+            found
+            for block in (blocks.get("shipping", {}), blocks.get("oldShipping", {}))
+            if (found := dig(block, "generalFreightInfo", "originalLayoutResultList"))
+        ),
+        None,
+    )
+    obs.ships_to_buyer = ships_to_buyer(layouts)
+    obs.shipping = read_shipping(layouts, currency=obs.currency) or read_old_freight(
+        dig(shipping, "freightCalculateInfo", "freight"), currency=obs.currency
+    )
+    obs.image = first_image(dig(blocks, "imageView", "imagePathList"), dig(blocks, "imageView", "imageList"))
 
 
 # --- 2023-2024 "components" --------------------------------------------------------------------------
@@ -173,7 +205,9 @@ def _components(data: dict, obs: Observation) -> None:
     if _not_found_if_offline(obs, dig(data, "itemStatusComponent", "status")):
         return
     obs.title = str(info.get("subject") or "")
-    skus = [sku_from_val(s) for s in _component_skus(price)]
+    sku_block = as_dict(data.get("skuComponent"))
+    table = property_table(sku_block.get("productSKUPropertyList") or _json_list(sku_block.get("skuPropertyJson")))
+    skus = [sku_from_val(s, table) for s in _component_skus(price) or _component_skus(sku_block)]
     summary = _price_summary(
         {
             "minActivityAmount": dig(price, "discountPrice", "minActivityAmount"),
@@ -185,6 +219,7 @@ def _components(data: dict, obs: Observation) -> None:
     apply_prices(obs, skus, summary, currency_code(currency_block.get("currencyCode")))
     sold_out = True if data.get("soldOutComponent") or tags.get("soldOut") is True else None
     apply_stock(obs, inventory.get("totalAvailQuantity"), skus, sold_out)
+    obs.variants = variants_of(skus, obs.currency)
     apply_feedback(obs, as_dict(data.get("feedbackComponent")))
     obs.orders_count = int_or_none(dig(data, "tradeComponent", "formatTradeCount"))
     # The 2023 page shows no follower count. wishListComponent.storeWishedCount counts wish-list saves of
@@ -198,19 +233,35 @@ def _components(data: dict, obs: Observation) -> None:
     )
     if obs.store and obs.store.opened_on is None:
         obs.store.opened_on = opened_on(seller.get("openTime"))  # epoch milliseconds
-    obs.ships_to_buyer = ships_to_buyer(dig(data, "webGeneralFreightCalculateComponent", "originalLayoutResultList"))
+    freight = as_dict(data.get("webGeneralFreightCalculateComponent") or data.get("shippingComponent"))
+    layouts = freight.get("originalLayoutResultList") or freight.get("deliveryLayoutInfo")
+    obs.ships_to_buyer = ships_to_buyer(layouts)
+    obs.shipping = read_shipping(layouts, currency=obs.currency)
+    image = as_dict(data.get("imageComponent"))
+    obs.image = first_image(image.get("imagePathList"), image.get("image640PathList"))
     if tags.get("choiceProduct") is True:
         obs.labels.append("Choice")
 
 
 def _component_skus(price: dict) -> list[dict]:
     skus = price.get("skuPriceList")
-    if not isinstance(skus, list) and isinstance(price.get("skuJson"), str):
-        try:
-            skus = json.loads(price["skuJson"])
-        except ValueError:
-            skus = []
+    if not isinstance(skus, list):
+        skus = _json_list(price.get("skuJson"))
     return [s for s in skus or [] if isinstance(s, dict)]
+
+
+def _json_list(value) -> list:
+    """A list, or a JSON string of one (skuJson), else []. skuPropertyJson is a list of id lists, not a
+    property list: property_table skips entries that are not objects."""
+    if isinstance(value, list):
+        return value
+    if isinstance(value, str) and value.strip().startswith("["):
+        try:
+            decoded = json.loads(value)
+        except ValueError:
+            return []
+        return decoded if isinstance(decoded, list) else []
+    return []
 
 
 # --- mid-2024+ mtop ----------------------------------------------------------------------------------
@@ -238,6 +289,7 @@ def _mtop(data: dict, obs: Observation) -> None:
         skus,
         sold_out=True if has_stock is False else None,
     )
+    obs.variants = variants_of(skus, obs.currency)
     total = int_or_none(rating.get("totalValidNum"))
     apply_feedback(obs, {"averageStar": rating.get("rating"), "totalValidNum": total} if rating else {})
     sold = str(rating.get("otherText") or "")
@@ -251,26 +303,40 @@ def _mtop(data: dict, obs: Observation) -> None:
         language=language,
     )
     shipping = as_dict(result.get("SHIPPING"))
-    obs.ships_to_buyer = ships_to_buyer(shipping.get("deliveryLayoutInfo") or shipping.get("originalLayoutResultList"))
+    layouts = shipping.get("deliveryLayoutInfo") or shipping.get("originalLayoutResultList")
+    obs.ships_to_buyer = ships_to_buyer(layouts)
+    obs.shipping = read_shipping(layouts, currency=obs.currency, ship_to=price.get("region"))
+    header = as_dict(result.get("HEADER_IMAGE_PC"))
+    obs.image = first_image(
+        header.get("imagePathList"), header.get("mainImages"), header.get("imgList"), global_data.get("image")
+    )
     tag_info = as_dict(global_data.get("productTagInfo"))
     if tag_info.get("choiceProduct") is True or tag_info.get("mergeChoice") is True:
         obs.labels.append("Choice")
 
 
 def _mtop_skus(price: dict, sku_block: dict) -> list[Sku]:
-    """Per-SKU prices from PRICE.skuIdStrPriceInfoMap, stock and salability from SKU.skuPaths."""
-    paths = {
-        str(p.get("skuIdStr") or p.get("skuId")): p for p in sku_block.get("skuPaths") or [] if isinstance(p, dict)
+    """Per-SKU prices from PRICE.skuIdStrPriceInfoMap, ids, stock and salability from SKU.skuPaths, option
+    names from SKU.skuProperties. The SKUs are listed in skuPaths order, then any priced SKU it lacks."""
+    paths = {sku_id(p): p for p in sku_block.get("skuPaths") or [] if isinstance(p, dict) and sku_id(p)}
+    price_map = {
+        str(key).strip(): as_dict(info)
+        for key, info in as_dict(price.get("skuIdStrPriceInfoMap") or price.get("skuPriceInfoMap")).items()
     }
-    price_map = as_dict(price.get("skuIdStrPriceInfoMap") or price.get("skuPriceInfoMap"))
     if not price_map and isinstance(price.get("targetSkuPriceInfo"), dict):
-        price_map = {str(price.get("selectedSkuId") or ""): price["targetSkuPriceInfo"]}
+        selected = sku_id(price, "selectedSkuIdStr", "selectedSkuId") or sku_id(
+            sku_block, "selectedSkuIdStr", "selectedSkuId"
+        )
+        price_map = {selected: price["targetSkuPriceInfo"]}
+    table = property_table(sku_block.get("skuProperties") or sku_block.get("productSKUPropertyList"))
     skus = []
-    for sku_id, info in price_map.items():
-        info = as_dict(info)
+    for key in [*paths, *(k for k in price_map if k not in paths)]:
+        info = price_map.get(key, {})
+        path = paths.get(key, {})
+        if not info and not path:
+            continue
         current, currency = _mtop_sale_price(info)
         original, original_currency = amount(info.get("originalPrice"))
-        path = paths.get(str(sku_id), {})
         salable = path.get("salable")
         skus.append(
             Sku(
@@ -279,6 +345,9 @@ def _mtop_skus(price: dict, sku_block: dict) -> list[Sku]:
                 stock=int_or_none(path.get("skuStock")),
                 currency=currency or original_currency,
                 salable=salable if isinstance(salable, bool) else None,
+                id=key,
+                name=sku_name(path.get("skuAttr") or path.get("path"), table),
+                listed=original if original is not None else current,  # no "was" price: it costs what it costs
             )
         )
     return skus

@@ -78,8 +78,28 @@ def _with_open_platform(obs: Observation, product_id: str, url: str, fetcher, ct
         if obs.ok or obs.status == CheckStatus.NOT_FOUND:
             return obs
         return api if api.status == CheckStatus.NOT_FOUND else obs  # the page's failure explains itself better
-    if not obs.ok:
-        return api  # blocked or unreadable page: the official answer stands in for it
+    merged = api if not obs.ok else _merge(obs, api)  # a blocked or unreadable page: the API stands in for it
+    _add_freight(merged, product_id, client, fetcher, ctx)
+    return merged
+
+
+def _add_freight(obs: Observation, product_id: str, client, fetcher, ctx: FetchContext) -> None:
+    """When neither the page nor the product answer priced the delivery, ask aliexpress.ds.freight.query
+    for the SKU the top level tracks (the cheapest in stock, else the cheapest). Not when the page already
+    said the address is unreachable."""
+    if obs.shipping is not None and (obs.shipping.fee is not None or obs.ships_to_buyer is False):
+        return
+    priced = [v for v in obs.variants if v.price is not None]
+    candidates = [v for v in priced if v.in_stock is not False] or priced or obs.variants
+    if not candidates:
+        return
+    chosen = min(candidates, key=lambda v: (v.price is None, v.price or 0))
+    shipping = client.freight(product_id, chosen.id, fetcher, ctx)
+    if shipping is not None and (shipping.fee is not None or obs.shipping is None):
+        obs.shipping = shipping
+
+
+def _merge(obs: Observation, api: Observation) -> Observation:
     for name in (
         "title",
         "price",
@@ -93,9 +113,14 @@ def _with_open_platform(obs: Observation, product_id: str, url: str, fetcher, ct
         "rating_histogram",
         "orders_count",
         "ships_to_buyer",
+        "image",
     ):
         if getattr(obs, name) in (None, ""):
             setattr(obs, name, getattr(api, name))
+    if not obs.variants:
+        obs.variants = api.variants
+    if obs.shipping is None:
+        obs.shipping = api.shipping
     if api.store is not None:
         if obs.store is None:
             obs.store = api.store

@@ -888,3 +888,478 @@ def test_parse_does_not_mutate_or_depend_on_shared_state():
     first, second = _parse(page), _parse(page)
     assert first == second
     assert data == before
+
+
+# === variants, shipping and the main image of the saved pages (expected: shared/fixtures/VARIANTS.md) ==
+
+
+def _check_variants(obs, count, total_stock, expected, currency):
+    assert len(obs.variants) == count
+    assert len({v.id for v in obs.variants}) == count  # every SKU once, ids intact (above 2**53)
+    assert sum(v.stock_quantity for v in obs.variants) == total_stock
+    assert {v.currency for v in obs.variants} == {currency}
+    for sku_id, (price, original, stock, in_stock, name) in expected.items():
+        variant = obs.variant(sku_id)
+        assert variant is not None, sku_id
+        assert (variant.price, variant.original_price) == (D(price), D(original)), sku_id
+        assert (variant.stock_quantity, variant.in_stock, variant.name) == (stock, in_stock, name), sku_id
+    prices = [v.price for v in obs.variants]
+    assert (min(prices), max(prices)) == (obs.price, obs.price_max or obs.price)  # the top level is unchanged
+
+
+def _check_shipping(obs, to, fee, currency, days_min, days_max, method):
+    shipping = obs.shipping
+    assert shipping is not None
+    assert (shipping.to, shipping.fee, shipping.currency) == (to, D(fee) if fee is not None else None, currency)
+    assert (shipping.days_min, shipping.days_max, shipping.method) == (days_min, days_max, method)
+
+
+def test_item_2022_modules_html_variants_and_shipping(shared_fixture):
+    obs = parse_fixture(shared_fixture, "item_2022_modules_3256803382674519.html")
+    expected = {
+        "12000026321052619": ("1.73", "2.55", 999, True, "Ships From: Russian Federation; Color: 01"),
+        "12000026321052618": ("4.05", "5.95", 992, True, "Ships From: China; Color: 01"),
+        "12000026321052631": ("2.94", "4.32", 999, True, "Ships From: United States; Color: 03"),
+        "12000026321052623": ("3.99", "5.87", 993, True, "Ships From: China; Color: 02"),
+    }
+    _check_variants(obs, 15, 14969, expected, "USD")
+    # commonModule.userCountryCode is PK, but the freight is quoted to shipToCode US
+    _check_shipping(obs, "US", "3.8", "USD", 44, 44, "Seller's Shipping Method - US")
+    assert obs.image.startswith("https://ae01.alicdn.com/kf/H41ed3b2161e74a6db634cac28805912bg/")
+
+
+def test_runparams_2022_modules_json_variants_and_shipping(shared_fixture):
+    obs = parse_fixture(shared_fixture, "runparams_2022_modules_4000465717631.json")
+    expected = {
+        "10000001879753530": ("143.9", "206.25", 2091, True, "Ships From: China; Color: black-gray"),
+        "10000001879753536": ("1340.62", "1916.2", 0, False, "Ships From: Australia; Color: black-gray"),
+        "10000001879753532": ("1244.69", "1777.1", 1890, True, "Ships From: United States; Color: black-gray"),
+        "10000001879753537": ("772.24", "1103.2", 1875, True, "Ships From: Poland; Color: black-gray"),
+    }
+    _check_variants(obs, 28, 40763, expected, "PKR")
+    australia = [v for v in obs.variants if v.name.startswith("Ships From: Australia")]
+    assert len(australia) == 4 and all(v.in_stock is False and v.stock_quantity == 0 for v in australia)
+    # the fee's numeric fields are USD although the page shows "PKR 281"; the first of 5 options
+    _check_shipping(obs, "PK", "1.17", "USD", 60, 60, "Cainiao Super Economy Global")
+    assert obs.image.startswith("https://ae01.alicdn.com/kf/H6dedc64683cc490490b99d554cda5f62w/")
+
+
+def test_runparams_2022_hierarchy_variants_and_shipping(shared_fixture):
+    obs = parse_fixture(shared_fixture, "runparams_2022_hierarchy_3256803246120444.json")
+    expected = {
+        "12000025763098430": ("13.36", "20.55", 1028, True, "Color: all Black; Ships From: Australia"),
+        "12000025763098429": ("24.62", "37.88", 1023, True, "Color: all Black; Ships From: China"),
+        # 14:350686 has no custom name: the display name "Brown"
+        "12000025763098457": ("24.62", "37.88", 1024, True, "Color: Brown; Ships From: China"),
+        "12000025763098466": ("13.36", "20.55", 1028, True, "Color: Black white; Ships From: United States"),
+    }
+    _check_variants(obs, 42, 43144, expected, "USD")
+    china = [v for v in obs.variants if v.name.endswith("Ships From: China")]
+    assert len(china) == 6 and {v.price for v in china} == {D("24.62")}
+    _check_shipping(obs, "US", "3.73", "USD", 24, 24, "AliExpress Standard Shipping")
+    assert obs.image.startswith("https://ae01.alicdn.com/kf/S6d877558b9cf4bb08f2b2e02e39addfa7/")
+
+
+def test_runparams_2023_components_variants_and_shipping(shared_fixture):
+    obs = parse_fixture(shared_fixture, "runparams_2023_components_1005005424987520.js")
+    expected = {
+        # availQuantity 124 (inventory says 587): availQuantity is the stock
+        "12000034661999011": ("155.59", "893.04", 124, True, "Color: 5W radio; Enchufe estándar: American"),
+        "12000034661999002": ("399.15", "1076.27", 0, False, "Color: 8W-mic; Enchufe estándar: American"),
+        "12000034661999008": ("218.17", "1082.35", 214, True, "Color: 8W-mic; Enchufe estándar: Euro"),
+        "12000034661774997": ("156.63", "895.99", 645, True, "Color: 5W radio; Enchufe estándar: Euro"),
+    }
+    _check_variants(obs, 16, 3434, expected, "MXN")
+    # salable: true but 0 available is not in stock
+    sold_out = {v.id for v in obs.variants if v.in_stock is False}
+    assert sold_out == {"12000034661999002", "12000034661999003", "12000034661999006", "12000034661999007"}
+    # free above MXN$170 (logisticsComposeThreshold), but the fee for the item is 51.98
+    _check_shipping(obs, "MX", "51.98", "MXN", 12, 14, "AliExpress Selection Standard")
+    assert obs.image.startswith("https://ae01.alicdn.com/kf/S3196a7bf669f44a4ae2e69dff56b626dx/")
+
+
+def test_runparams_2023_components_single_sku_variant_and_shipping(shared_fixture):
+    obs = parse_fixture(shared_fixture, "runparams_2023_components_1005006427599086.js")
+    # the base currency is CNY here; the variant's amounts are MXN
+    _check_variants(obs, 1, 11157, {"12000037130188733": ("8.52", "235.35", 11157, True, "Color: White")}, "MXN")
+    _check_shipping(obs, "MX", "51.98", "MXN", 12, 14, "AliExpress Selection Standard")
+
+
+def test_mtop_pdp_2026_variants_and_unreachable_shipping(shared_fixture):
+    obs = parse_fixture(shared_fixture, "mtop_pdp_2026_1005012410104961.json")
+    expected = {
+        "12000058476050807": ("343297", "746269.0", 10, True, "Warna: WHITE"),
+        "12000058476050808": ("344721", "749387", 995, True, "Warna: Abu-abu"),
+    }
+    _check_variants(obs, 2, 1005, expected, "IDR")
+    # SHIPPING has only bizData.unreachable with shipToCode ID: the destination is known, nothing else
+    _check_shipping(obs, "ID", None, "", None, None, "")
+    assert obs.ships_to_buyer is False
+    assert obs.to_json()["shipping"] == {
+        "to": "ID",
+        "fee": None,
+        "currency": None,
+        "days_min": None,
+        "days_max": None,
+        "method": None,
+    }
+    assert obs.image == "https://ae-pic-a1.aliexpress-media.com/kf/S9e0501832f6b49698d4502e004a3a390a.jpeg"
+
+
+def test_rendered_page_has_no_readable_variants_and_no_shipping(shared_fixture):
+    obs = parse_fixture(shared_fixture, "item_2025_rendered_pl_1005006722922099.html")
+    assert obs.variants == []  # two option tiles, but no SKU id, per-SKU price or stock
+    assert obs.shipping is None  # "Darmowa dostawa powyżej PKR2,840" and a date range: no fee or days
+    assert obs.image == "https://ae01.alicdn.com/kf/S6b49d67c7ff243599740e41d7ef657eeG.jpg"
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "item_2025_not_found_de_1005008204179129.html",
+        "store_page_2024_4682001.html",
+        "feedback_2026_1005006717259012.json",
+    ],
+)
+def test_pages_without_skus_have_no_variants_and_no_shipping(shared_fixture, name):
+    obs = parse_fixture(shared_fixture, name)
+    assert (obs.variants, obs.shipping) == ([], None)
+    data = obs.to_json()
+    assert (data["variants"], data["shipping"]) == ([], None)
+
+
+def test_variants_and_shipping_round_trip_through_json(shared_fixture):
+    from monitoring.observation import Observation
+
+    obs = parse_fixture(shared_fixture, "runparams_2023_components_1005005424987520.js")
+    data = json.loads(json.dumps(obs.to_json()))
+    variant = next(v for v in data["variants"] if v["id"] == "12000034661999011")
+    assert variant == {
+        "id": "12000034661999011",
+        "name": "Color: 5W radio; Enchufe estándar: American",
+        "price": "155.59",
+        "original_price": "893.04",
+        "currency": "MXN",
+        "in_stock": True,
+        "stock_quantity": 124,
+    }
+    assert data["shipping"] == {
+        "to": "MX",
+        "fee": "51.98",
+        "currency": "MXN",
+        "days_min": 12,
+        "days_max": 14,
+        "method": "AliExpress Selection Standard",
+    }
+    again = Observation.from_json(data)
+    assert again.variants == obs.variants and again.shipping == obs.shipping and again.image == obs.image
+
+
+# === variants and shipping on our own pages: the edge cases ========================================
+
+
+def _option(**biz):
+    """One delivery option of a freight block (originalLayoutResultList / deliveryLayoutInfo entry)."""
+    return {"bizData": biz}
+
+
+_LAMP_PROPERTIES = [
+    {
+        "skuPropertyId": 14,
+        "skuPropertyName": "Colour",
+        "skuPropertyValues": [
+            {"propertyValueId": 193, "propertyValueDisplayName": "Black", "propertyValueName": "Black"},
+            {"propertyValueId": 29, "propertyValueDisplayName": "White", "propertyValueName": "White"},
+        ],
+    },
+    {
+        "skuPropertyId": 5,
+        "skuPropertyName": "Plug",
+        "skuPropertyValues": [
+            {"propertyValueIdLong": 100, "propertyValueDisplayName": "EU", "propertyValueName": "EU"},
+            {"propertyValueIdLong": 101, "propertyValueDisplayName": "UK", "propertyValueName": "UK"},
+        ],
+    },
+]
+
+
+def _lamp_skus():
+    return [
+        {
+            "skuIdStr": "23000000000000001",  # above 2**53: stays exact as a string
+            "skuId": 23000000000000001,
+            "skuAttr": "14:193#Midnight;5:100",
+            "salable": True,
+            "skuVal": {"availQuantity": 4, "skuActivityAmount": _amount(9.99), "skuAmount": _amount(19.99)},
+        },
+        {
+            "skuId": 23000000000000003,  # no skuIdStr: the integer, exactly
+            "skuAttr": "14:29;5:101",
+            "salable": True,  # salable, but none left: not in stock
+            "skuVal": {"availQuantity": 0, "skuAmount": _amount(21)},
+        },
+        {
+            "skuIdStr": "23000000000000005",
+            "skuPropIds": "29,100",  # no skuAttr: the value ids in property order
+            "salable": False,
+            "skuVal": {"inventory": 7, "skuActivityAmount": _amount(11.5), "skuAmount": _amount(23)},
+        },
+    ]
+
+
+def test_components_variants_names_zero_stock_and_unsalable():
+    data = _components(
+        priceComponent={"skuPriceList": _lamp_skus()},
+        skuComponent={"productSKUPropertyList": _LAMP_PROPERTIES},
+        inventoryComponent={"totalAvailQuantity": 11},
+    )
+    obs = _parse(_run_params_page(data))
+    midnight, white_uk, white_eu = obs.variants
+    assert (midnight.id, midnight.name) == ("23000000000000001", "Colour: Midnight; Plug: EU")  # the custom name
+    assert (midnight.price, midnight.original_price, midnight.in_stock, midnight.stock_quantity) == (
+        D("9.99"),
+        D("19.99"),
+        True,
+        4,
+    )
+    assert (white_uk.id, white_uk.name) == ("23000000000000003", "Colour: White; Plug: UK")
+    # no promotion: price = original = the listed price
+    assert (white_uk.price, white_uk.original_price, white_uk.in_stock, white_uk.stock_quantity) == (
+        D("21"),
+        D("21"),
+        False,
+        0,
+    )
+    assert (white_eu.name, white_eu.in_stock, white_eu.stock_quantity) == ("Colour: White; Plug: EU", False, 7)
+    assert {v.currency for v in obs.variants} == {"EUR"}
+    # the top level stays the listing's
+    assert (obs.price, obs.price_max, obs.stock_quantity, obs.in_stock) == (D("9.99"), D("21"), 11, True)
+
+
+def test_variants_without_a_property_list_keep_ids_and_custom_names():
+    data = _components(priceComponent={"skuPriceList": _lamp_skus()})  # no skuComponent at all
+    obs = _parse(_run_params_page(data))
+    assert [v.id for v in obs.variants] == ["23000000000000001", "23000000000000003", "23000000000000005"]
+    # only the seller's custom name (after "#") is readable; bare value ids give no text
+    assert [v.name for v in obs.variants] == ["Midnight", "", ""]
+    assert obs.to_json()["variants"][1]["name"] is None
+
+
+def test_skus_without_ids_are_not_variants():
+    obs = _parse(_run_params_page(_components(priceComponent={"skuPriceList": [{"skuVal": {"availQuantity": 3}}]})))
+    assert obs.variants == []
+
+
+def test_components_paid_shipping_uses_the_display_amount_and_currency():
+    freight = {
+        "originalLayoutResultList": [
+            _option(
+                shipToCode="FR",
+                company="Cainiao Standard",
+                deliveryProviderName="Cainiao Standard For Special Goods",
+                shippingFee="charge",
+                displayAmount=2.49,
+                displayCurrency="EUR",
+                currency="USD",  # the base currency, not the fee's
+                deliveryDayMin=8,
+                deliveryDayMax=15,
+            ),
+            _option(shipToCode="FR", company="DHL", shippingFee="charge", displayAmount=30.1, displayCurrency="EUR"),
+        ]
+    }
+    obs = _parse(_run_params_page(_components(webGeneralFreightCalculateComponent=freight)))
+    assert (obs.shipping.to, obs.shipping.fee, obs.shipping.currency) == ("FR", D("2.49"), "EUR")
+    assert (obs.shipping.days_min, obs.shipping.days_max, obs.shipping.method) == (8, 15, "Cainiao Standard")
+    assert obs.ships_to_buyer is True
+
+
+def test_free_shipping_is_a_fee_of_zero_in_the_page_currency():
+    freight = {
+        "originalLayoutResultList": [
+            _option(shipToCode="DE", company="AliExpress Selection Standard", shippingFee="free", deliveryDayMax=9)
+        ]
+    }
+    obs = _parse(_run_params_page(_components(webGeneralFreightCalculateComponent=freight)))
+    assert (obs.shipping.fee, obs.shipping.currency, obs.shipping.days_min, obs.shipping.days_max) == (
+        D(0),
+        "EUR",
+        None,
+        9,
+    )
+    assert obs.to_json()["shipping"]["fee"] == "0"
+
+
+def test_shipping_from_ut_params_when_the_display_fields_are_missing():
+    ut = json.dumps({"fAmount": 1.99, "fCurrency": "GBP", "shipToCountry": "GB", "deliveryDayMin": 6})
+    freight = {"originalLayoutResultList": [_option(deliveryOptionCode="CAINIAO_ECONOMY", utParams=ut)]}
+    obs = _parse(_run_params_page(_components(webGeneralFreightCalculateComponent=freight)))
+    assert (obs.shipping.to, obs.shipping.fee, obs.shipping.currency) == ("GB", D("1.99"), "GBP")
+    assert (obs.shipping.days_min, obs.shipping.days_max, obs.shipping.method) == (6, None, "CAINIAO_ECONOMY")
+
+
+def test_no_freight_block_is_no_shipping_never_free():
+    obs = _parse(_run_params_page(_components()))
+    assert obs.shipping is None
+    assert obs.to_json()["shipping"] is None
+
+
+def _modules(**overrides):
+    data = {
+        "titleModule": {"subject": "Old lamp"},
+        "commonModule": {"productIdStr": "4000000000001", "currencyCode": "USD", "userCountryCode": "CA"},
+        "skuModule": {
+            "productSKUPropertyList": _LAMP_PROPERTIES,
+            "skuPriceList": _lamp_skus()[:2],
+        },
+        "imageModule": {"imagePathList": ["//ae01.alicdn.com/kf/HTBlamp.jpg", "//ae01.alicdn.com/kf/HTB2.jpg"]},
+    }
+    data.update(overrides)
+    return data
+
+
+def test_old_modules_page_freight_calculate_info():
+    shipping = {
+        "freightCalculateInfo": {
+            "freight": {
+                "company": "ePacket",
+                "currency": "USD",
+                "freightAmount": {"currency": "USD", "formatedAmount": "US $1.50", "value": 1.5},
+                "time": "15-30",
+            }
+        },
+        "userCountryCode": "CA",
+    }
+    obs = _parse(_run_params_page(_modules(shippingModule=shipping), extra_js=""))
+    assert [v.name for v in obs.variants] == ["Colour: Midnight; Plug: EU", "Colour: White; Plug: UK"]
+    assert (obs.shipping.to, obs.shipping.fee, obs.shipping.currency) == ("CA", D("1.5"), "USD")
+    assert (obs.shipping.days_min, obs.shipping.days_max, obs.shipping.method) == (15, 30, "ePacket")
+    assert obs.image == "https://ae01.alicdn.com/kf/HTBlamp.jpg"  # protocol-relative made absolute
+
+
+def test_modules_free_old_freight():
+    shipping = {"freightCalculateInfo": {"freight": {"company": "China Post", "freightAmount": _amount(0, "USD")}}}
+    obs = _parse(_run_params_page(_modules(shippingModule=shipping), extra_js=""))
+    assert (obs.shipping.fee, obs.shipping.currency, obs.shipping.to) == (D(0), "USD", "CA")
+
+
+def test_hierarchy_variants_shipping_and_image():
+    data = {
+        "hierarchy": {"root": ["sku_1"]},
+        "data": {
+            "titleBanner_1": {"type": "titleBanner", "fields": {"subject": "Hier lamp"}},
+            "sku_2": {
+                "type": "sku",
+                "fields": {
+                    "propertyList": _LAMP_PROPERTIES,
+                    "skuList": [
+                        {
+                            "skuIdStr": "31",
+                            "skuAttr": "14:29;5:100",
+                            "skuStock": 3,
+                            "skuVal": {"skuAmount": _amount(5, "USD")},
+                        },
+                        {
+                            "skuId": "32",
+                            "skuAttr": "14:193;5:101#UK 3-pin",
+                            "skuVal": {"availQuantity": 0, "skuAmount": _amount(6, "USD")},
+                        },
+                    ],
+                },
+            },
+            "shipping_3": {
+                "type": "shipping",
+                "fields": {
+                    "tradeCurrency": "USD",
+                    "generalFreightInfo": {
+                        "originalLayoutResultList": [
+                            _option(
+                                shipToCode="US",
+                                company="USPS",
+                                shippingFee="charge",
+                                displayAmount=0.99,
+                                displayCurrency="USD",
+                                deliveryTime="5-9",
+                            )
+                        ]
+                    },
+                },
+            },
+            "imageView_4": {"type": "imageView", "fields": {"imagePathList": ["https://ae01.alicdn.com/kf/h1.jpg"]}},
+        },
+    }
+    obs = _parse(json.dumps({"data": data}))
+    assert [(v.id, v.name, v.stock_quantity, v.in_stock) for v in obs.variants] == [
+        ("31", "Colour: White; Plug: EU", 3, True),
+        ("32", "Colour: Black; Plug: UK 3-pin", 0, False),
+    ]
+    assert (obs.shipping.fee, obs.shipping.days_min, obs.shipping.days_max) == (D("0.99"), 5, 9)
+    assert obs.image == "https://ae01.alicdn.com/kf/h1.jpg"
+
+
+def test_mtop_variants_names_and_free_shipping():
+    sku = {
+        "skuPaths": [
+            {"skuIdStr": "11", "skuAttr": "14:193#Coal", "skuStock": 2, "salable": True},
+            {"skuIdStr": "12", "skuAttr": "14:29", "skuStock": 3, "salable": False},
+        ],
+        "skuProperties": [
+            {
+                "skuPropertyId": 14,
+                "skuPropertyName": "Farbe",
+                "skuPropertyValues": [
+                    {"propertyValueIdLong": 193, "propertyValueDisplayName": "Schwarz"},
+                    {"propertyValueIdLong": 29, "propertyValueDisplayName": "Weiß"},
+                ],
+            }
+        ],
+    }
+    shipping = {
+        "deliveryLayoutInfo": [
+            _option(shipToCode="DE", company="AliExpress Selection Standard", shippingFee="free", deliveryDayMin=5)
+        ]
+    }
+    obs = _parse(json.dumps(_mtop(SKU=sku, SHIPPING=shipping)))
+    coal, white = obs.variants
+    assert (coal.id, coal.name, coal.price, coal.original_price, coal.in_stock) == (
+        "11",
+        "Farbe: Coal",
+        D("20"),
+        D("30"),
+        True,
+    )
+    assert (white.id, white.name, white.price, white.in_stock, white.stock_quantity) == (
+        "12",
+        "Farbe: Weiß",
+        D("21.50"),
+        False,  # not salable, though 3 are counted
+        3,
+    )
+    assert (obs.shipping.to, obs.shipping.fee, obs.shipping.currency, obs.shipping.days_min) == (
+        "DE",
+        D(0),
+        "EUR",
+        5,
+    )
+    assert obs.shipping.method == "AliExpress Selection Standard"
+
+
+def test_mtop_selected_sku_only_price():
+    price = {"selectedSkuIdStr": "77", "targetSkuPriceInfo": {"salePriceLocal": "€5,00|5|00"}}
+    obs = _parse(json.dumps(_mtop(PRICE=price, SKU={})))
+    assert [(v.id, v.price, v.original_price) for v in obs.variants] == [("77", D("5.00"), D("5.00"))]
+    assert obs.original_price is None  # no "was" price at the top level
+
+
+def test_for_variant_picks_one_sku_and_unknown_ids_give_none():
+    data = _components(
+        priceComponent={"skuPriceList": _lamp_skus()},
+        skuComponent={"productSKUPropertyList": _LAMP_PROPERTIES},
+    )
+    obs = _parse(_run_params_page(data))
+    chosen = obs.for_variant("23000000000000003")
+    assert (chosen.price, chosen.price_max, chosen.original_price, chosen.currency) == (D("21"), None, D("21"), "EUR")
+    assert (chosen.in_stock, chosen.stock_quantity) == (False, 0)
+    assert chosen.variants == obs.variants and chosen.title == obs.title
+    assert (obs.price, obs.price_max) == (D("9.99"), D("21"))  # the original is untouched
+    assert obs.for_variant("404") is None and obs.variant("404") is None
+    assert obs.for_variant(" 23000000000000001 ").price == D("9.99")

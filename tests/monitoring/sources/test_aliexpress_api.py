@@ -14,7 +14,14 @@ import pytest
 
 from monitoring.fetch import Fetcher
 from monitoring.sources.aliexpress import AliExpressAdapter
-from monitoring.sources.aliexpress.api import METHOD, OpenPlatformClient, parse_ds_product, sign
+from monitoring.sources.aliexpress.api import (
+    FREIGHT_METHOD,
+    METHOD,
+    OpenPlatformClient,
+    parse_ds_product,
+    parse_freight_query,
+    sign,
+)
 from monitoring.sources.base import FetchContext, Page, ParseError
 from monitoring.statuses import CheckStatus
 
@@ -225,10 +232,41 @@ def test_client_builds_the_documented_request():
 APP_KEY, APP_SECRET, TOKEN = "500500", "s3cr3t-for-tests", "token-abc"
 
 
+def freight_answer(*options, success=True):
+    """An aliexpress.ds.freight.query answer in the documented shape (our own numbers)."""
+    options = options or (
+        {
+            "code": "CAINIAO_STANDARD",
+            "company": "AliExpress Standard Shipping",
+            "shipping_fee_cent": "4.10",
+            "shipping_fee_currency": "EUR",
+            "free_shipping": False,
+            "min_delivery_days": 9,
+            "max_delivery_days": 16,
+            "ship_from_country": "CN",
+            "tracking": True,
+        },
+        {
+            "code": "CAINIAO_ECONOMY",
+            "company": "Cainiao Economy",
+            "shipping_fee_cent": "1.05",
+            "shipping_fee_currency": "EUR",
+            "free_shipping": False,
+            "min_delivery_days": 20,
+            "max_delivery_days": 35,
+        },
+    )
+    result = {"code": 200, "success": success, "msg": "Call succeeds"}
+    if options and success:
+        result["delivery_options"] = {"delivery_option_d_t_o": list(options)}
+    return {"aliexpress_ds_freight_query_response": {"result": result, "request_id": "r1"}}
+
+
 class GatewayHandler(BaseHTTPRequestHandler):
     """Checks the signature the way the gateway does; answers a product or an error_response."""
 
     received: list = []
+    freight_answer: dict = {}
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -251,6 +289,8 @@ class GatewayHandler(BaseHTTPRequestHandler):
                     "msg": "The specified access token is invalid or expired",
                 }
             }
+        elif params.get("method") == FREIGHT_METHOD:
+            answer = type(self).freight_answer
         else:
             answer = ds_answer(params["product_id"])
         payload = json.dumps(answer).encode()
@@ -267,6 +307,7 @@ class GatewayHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def gateway():
     GatewayHandler.received = []
+    GatewayHandler.freight_answer = freight_answer()
     server = ThreadingHTTPServer(("127.0.0.1", 0), GatewayHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -378,7 +419,7 @@ def test_a_live_check_adds_the_detailed_seller_ratings_from_the_api(configured, 
         D("4.1"),
     )  # only the API has them
     assert obs.rating == D("4.5") and obs.review_count == 12  # filled from the API where the page had none
-    assert GatewayHandler.received[-1]["product_id"] == "1005000000000042"
+    assert GatewayHandler.received[0]["product_id"] == "1005000000000042"
 
 
 def test_when_the_page_is_blocked_the_api_answer_stands_in(configured, item_shop, fetcher):
@@ -400,3 +441,148 @@ def test_without_an_app_key_the_api_is_not_asked(settings, gateway, item_shop, f
     obs = AliExpressAdapter().observe(item_shop.url("/item/1005000000000042.html"), fetcher, CTX)
     assert obs.status == CheckStatus.OK and obs.store.rating_described is None
     assert GatewayHandler.received == []
+
+
+# === variants, shipping and the image (expected values: shared/fixtures/VARIANTS.md) ==================
+
+
+def test_saved_answer_lists_every_sku_as_a_variant(shared_fixture):
+    text = shared_fixture("aliexpress/ds_product_get_2025_1005009017968975.json").read_text(encoding="utf-8")
+    obs = parse_ds_product(text)
+    assert len(obs.variants) == 20
+    assert len({v.id for v in obs.variants}) == 20
+    assert sum(v.stock_quantity for v in obs.variants) == 726
+    assert all(v.currency == "BRL" for v in obs.variants)  # not the base info's CNY
+    expected = {
+        # id: (price, original, stock, in stock, name)
+        "12000047598442595": ("21.32", "43.52", 6, True, "cor: G; Tamanho: No Dolls"),  # the cheapest
+        "12000047598442604": ("36.19", "73.86", 116, True, "cor: P; Tamanho: No Dolls"),  # the dearest
+        "12000047598442603": ("25.20", "51.42", 1, True, "cor: O; Tamanho: No Dolls"),
+        "12000047598442602": ("32.99", "67.33", 170, True, "cor: N; Tamanho: No Dolls"),
+    }
+    for sku_id, (price, original, stock, in_stock, name) in expected.items():
+        variant = obs.variant(sku_id)
+        assert variant is not None, sku_id
+        assert (variant.price, variant.original_price) == (D(price), D(original))
+        assert (variant.stock_quantity, variant.in_stock, variant.name) == (stock, in_stock, name)
+    assert str(obs.variant("12000047598442603").price) == "25.20"  # the string as given
+    # logistics_info_dto = {delivery_time: 7, ship_to_country: BR}: 7 is the seller's handling time
+    assert obs.shipping is not None
+    assert (obs.shipping.to, obs.shipping.fee, obs.shipping.currency) == ("BR", None, "")
+    assert (obs.shipping.days_min, obs.shipping.days_max, obs.shipping.method) == (None, None, "")
+    assert obs.to_json()["shipping"] == {
+        "to": "BR",
+        "fee": None,
+        "currency": None,
+        "days_min": None,
+        "days_max": None,
+        "method": None,
+    }
+    assert obs.image == "https://ae01.alicdn.com/kf/S515be5cd76a042c387df859523a1a777P.jpg"
+
+
+def _sku(sku_id, sale, listed, stock, *props, currency="EUR", attr=None):
+    sku = {
+        "sku_id": sku_id,
+        "sku_price": listed,
+        "sku_available_stock": stock,
+        "currency_code": currency,
+        "ae_sku_property_dtos": {"ae_sku_property_d_t_o": list(props)},
+    }
+    if sale is not None:
+        sku["offer_sale_price"] = sale
+    if attr is not None:
+        sku["sku_attr"] = attr
+    return sku
+
+
+def _prop(prop_id, name, value, custom=None):
+    prop = {"sku_property_id": prop_id, "sku_property_name": name, "sku_property_value": value}
+    if custom is not None:
+        prop["property_value_definition_name"] = custom
+    return prop
+
+
+def test_synthetic_variants_names_stock_and_missing_properties():
+    skus = [
+        # the properties listed out of sku_attr order: the name follows sku_attr
+        _sku(
+            "900001",
+            "7.50",
+            "10.00",
+            4,
+            _prop(5, "Plug", "US"),
+            _prop(14, "Colour", "Black", custom="Night black"),
+            attr="14:193#Night black;5:100",
+        ),
+        _sku("900002", None, "11.00", 0, _prop(14, "Colour", "White")),  # no offer, sold out
+        _sku("900003", "8.00", "12.00", 9),  # no property list at all
+    ]
+    obs = parse_ds_product(json.dumps(ds_answer(skus=skus)))
+    first, sold_out, bare = obs.variants
+    assert (first.id, first.name, first.price, first.original_price) == (
+        "900001",
+        "Colour: Night black; Plug: US",
+        D("7.50"),
+        D("10.00"),
+    )
+    assert (first.in_stock, first.stock_quantity, first.currency) == (True, 4, "EUR")
+    assert (sold_out.name, sold_out.price, sold_out.original_price) == ("Colour: White", D("11.00"), D("11.00"))
+    assert (sold_out.in_stock, sold_out.stock_quantity) == (False, 0)
+    assert (bare.id, bare.name, bare.in_stock) == ("900003", "", True)
+    assert obs.to_json()["variants"][2]["name"] is None
+    # the top level stays the listing's: lowest price, range, total stock
+    assert (obs.price, obs.price_max, obs.stock_quantity) == (D("7.50"), D("11.00"), 13)
+    assert obs.shipping is None  # no logistics block
+    assert obs.image == ""
+
+
+def test_freight_query_answer():
+    shipping = parse_freight_query(freight_answer(), ship_to="de")
+    assert (shipping.to, shipping.fee, shipping.currency) == ("DE", D("4.10"), "EUR")  # "cent" is the amount
+    assert (shipping.days_min, shipping.days_max, shipping.method) == (9, 16, "AliExpress Standard Shipping")
+    free = parse_freight_query(
+        json.dumps(
+            freight_answer(
+                {"code": "X", "free_shipping": True, "shipping_fee_currency": "EUR", "max_delivery_days": 12}
+            )
+        ),
+        ship_to="DE",
+    )
+    assert (free.fee, free.currency, free.days_min, free.days_max, free.method) == (D(0), "EUR", None, 12, "X")
+    unavailable = parse_freight_query(freight_answer(success=False), ship_to="DE")
+    assert (unavailable.to, unavailable.fee) == ("DE", None)
+    assert parse_freight_query("not json") is None
+    assert parse_freight_query({"error_response": {"code": "x"}}) is None
+
+
+def test_a_live_check_prices_the_delivery_with_a_freight_query(configured, item_shop, fetcher):
+    from monitoring.sources.aliexpress import AliExpressAdapter
+
+    item_shop.page("/item/1005000000000042.html", _item_page("9.50"))
+    obs = AliExpressAdapter().observe(item_shop.url("/item/1005000000000042.html"), fetcher, CTX)
+    assert obs.status == CheckStatus.OK, obs.message
+    # the page lists no SKU ids: the variants come from the API answer
+    assert [v.id for v in obs.variants] == ["1", "2"]
+    assert (obs.shipping.to, obs.shipping.fee, obs.shipping.currency, obs.shipping.days_max) == (
+        "DE",
+        D("4.10"),
+        "EUR",
+        16,
+    )
+    freight = [p for p in GatewayHandler.received if p["method"] == FREIGHT_METHOD]
+    assert len(freight) == 1
+    request = json.loads(freight[0]["queryDeliveryReq"])
+    # SKU "1" is the cheapest in stock (SKU "2" is sold out)
+    assert (request["productId"], request["selectedSkuId"], request["shipToCountry"]) == ("1005000000000042", "1", "DE")
+    assert request["currency"] == "EUR"
+
+
+def test_a_failing_freight_query_keeps_the_check(configured, item_shop, fetcher):
+    from monitoring.sources.aliexpress import AliExpressAdapter
+
+    GatewayHandler.freight_answer = {"error_response": {"code": "isv.error", "msg": "no"}}
+    item_shop.page("/item/1005000000000042.html", _item_page("9.50"))
+    obs = AliExpressAdapter().observe(item_shop.url("/item/1005000000000042.html"), fetcher, CTX)
+    assert obs.status == CheckStatus.OK and obs.price == D("9.50")
+    assert obs.shipping is None

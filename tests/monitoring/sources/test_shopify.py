@@ -431,3 +431,143 @@ def test_observe_of_a_url_without_a_product_handle_reads_the_page():
     obs, calls = observe({url: html_page(url)}, url=url)
     assert calls == [url]
     assert (obs.platform, obs.price) == ("structured", Decimal("7.99"))
+
+
+# --- variants and the main image ----------------------------------------------------------------------------------
+
+
+def test_the_saved_products_json_lists_its_one_variant(shared_fixture):
+    page = tokyopop_page(shared_fixture, "https://tokyopop.com/products/9781427860828_dramacon-volume-2")
+    obs = adapter.parse(page)
+    assert len(obs.variants) == 1
+    variant = obs.variants[0]
+    assert (variant.id, variant.price, variant.original_price) == ("43222371631291", Decimal("7.99"), None)
+    assert (variant.in_stock, variant.stock_quantity, variant.currency) == (True, None, "")
+    assert variant.name == ""  # the lone "Default Title" variant has no options
+    assert obs.to_json()["variants"][0] == {
+        "id": "43222371631291",
+        "name": None,
+        "price": "7.99",
+        "original_price": None,
+        "currency": None,
+        "in_stock": True,
+        "stock_quantity": None,
+    }
+    assert obs.image.startswith("https://cdn.shopify.com/s/files/1/0599/7114/1819/products/9781427860828_e0abbe47")
+    assert obs.shipping is None  # the JSON carries no shipping
+
+
+def test_js_variants_in_cents_with_option_names():
+    product = js_product(
+        options=[{"name": "Size", "position": 1, "values": ["S", "L"]}, {"name": "Colour", "position": 2}],
+        featured_image="//mugs.example/cdn/aurora.jpg",
+        variants=[
+            {
+                "id": 41,
+                "title": "S / Red",
+                "option1": "S",
+                "option2": "Red",
+                "price": 799,
+                "compare_at_price": 999,
+                "available": True,
+            },
+            {
+                "id": 42,
+                "title": "L / Blue",
+                "options": ["L", "Blue"],
+                "price": 1299,
+                "compare_at_price": None,
+                "available": False,
+            },
+        ],
+    )
+    obs = parse(product)
+    small, large = obs.variants
+    assert (small.id, small.name, small.price, small.original_price, small.in_stock) == (
+        "41",
+        "Size: S; Colour: Red",
+        Decimal("7.99"),
+        Decimal("9.99"),
+        True,
+    )
+    assert (large.id, large.name, large.price, large.original_price, large.in_stock) == (
+        "42",
+        "Size: L; Colour: Blue",
+        Decimal("12.99"),
+        None,
+        False,
+    )
+    assert obs.image == "https://mugs.example/cdn/aurora.jpg"
+    # the top level stays the listing's: lowest price and the range
+    assert (obs.price, obs.price_max) == (Decimal("7.99"), Decimal("12.99"))
+
+
+def test_old_js_option_names_as_plain_strings():
+    product = js_product(
+        options=["Size"],
+        variants=[{"id": 7, "title": "M", "option1": "M", "price": 500, "available": True}],
+    )
+    assert parse(product).variants[0].name == "Size: M"
+
+
+def test_json_variants_with_inventory_and_currency_from_the_headers():
+    data = json_product(
+        variants=[
+            {
+                "id": 41,
+                "title": "Small",
+                "option1": "Small",
+                "price": "7.99",
+                "compare_at_price": "9.00",
+                "inventory_quantity": 0,
+                "inventory_policy": "deny",
+            },
+            {
+                "id": 42,
+                "title": "Large",
+                "option1": "Large",
+                "price": "12.99",
+                "compare_at_price": "10.00",
+                "inventory_quantity": 5,
+            },
+            {"id": 43, "title": "Oversold", "option1": "Huge", "price": "15.00", "inventory_quantity": -2},
+        ],
+        options=[{"id": 1, "product_id": 8123456789, "name": "Size", "position": 1, "values": ["Small", "Large"]}],
+        image={"src": "https://cdn.example/mug.jpg"},
+    )
+    obs = parse(data, url=f"{PRODUCT_URL}.json", headers={"set-cookie": "cart_currency=CAD; path=/"})
+    small, large, oversold = obs.variants
+    assert (small.name, small.price, small.original_price, small.in_stock, small.stock_quantity) == (
+        "Size: Small",
+        Decimal("7.99"),
+        Decimal("9.00"),
+        False,  # 0 left
+        0,
+    )
+    assert (large.in_stock, large.stock_quantity) == (True, 5)
+    assert large.original_price is None  # a compare-at below the price is no "was" price
+    assert (oversold.stock_quantity, oversold.in_stock) == (0, False)
+    assert {v.currency for v in obs.variants} == {"CAD"}
+    assert obs.image == "https://cdn.example/mug.jpg"
+
+
+def test_variant_titles_when_the_product_names_no_options():
+    data = json_product(variants=[{"id": 5, "title": "Blue mug", "price": "3.00"}])
+    obs = parse(data, url=f"{PRODUCT_URL}.json")
+    assert (obs.variants[0].name, obs.variants[0].in_stock) == ("Blue mug", None)
+
+
+def test_a_chosen_variant_still_lists_every_variant():
+    obs = parse(js_product(), variant_sku="AUR-L")
+    assert obs.price == Decimal("12.99")
+    assert [v.id for v in obs.variants] == ["41", "42"]
+    assert obs.for_variant("41").price == Decimal("7.99")
+
+
+def test_observe_fills_the_variants_currency_from_the_page():
+    obs, _calls = observe(
+        {f"{PRODUCT_URL}.js": json_page(f"{PRODUCT_URL}.js", js_product()), PRODUCT_URL: html_page(PRODUCT_URL)}
+    )
+    assert obs.currency == "EUR"
+    assert [(v.id, v.currency) for v in obs.variants] == [("41", "EUR"), ("42", "EUR")]
+    assert obs.for_variant("42").in_stock is False
