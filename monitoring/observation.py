@@ -95,27 +95,6 @@ class Observation:
     def ok(self) -> bool:
         return self.status == CheckStatus.OK
 
-    def variant(self, variant_id: str) -> Variant | None:
-        """The listing's variant with this platform SKU id, if the page lists it."""
-        return next((v for v in self.variants if v.id == variant_id), None) if variant_id else None
-
-    def for_variant(self, variant_id: str) -> Observation | None:
-        """This reading as seen by someone who buys one variant: its price, "was" price, currency and stock at
-        the top level (no price range). None when the listing does not carry that variant. Everything else
-        (title, ratings, store, shipping, the full variant list) is the listing's."""
-        chosen = self.variant(variant_id)
-        if chosen is None:
-            return None
-        return replace(
-            self,
-            price=chosen.price if chosen.price is not None else self.price,
-            price_max=None,
-            original_price=chosen.original_price,
-            currency=chosen.currency or self.currency,
-            in_stock=chosen.in_stock,
-            stock_quantity=chosen.stock_quantity,
-        )
-
     @classmethod
     def failed(cls, status: CheckStatus, message: str, *, url: str = "", platform: str = "") -> Observation:
         return cls(status=status, message=message, url=url, platform=platform)
