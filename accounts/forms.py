@@ -20,6 +20,8 @@ class NotificationSettingsForm(forms.ModelForm):
             "protection_warning_days",
             "currency",
             "ship_to_country",
+            "order_fee_pct",
+            "order_fee_fixed",
         ]
         labels = {
             "notify_mode": "Email me",
@@ -32,6 +34,51 @@ class NotificationSettingsForm(forms.ModelForm):
         if len(value) != 3 or not value.isalpha():
             raise forms.ValidationError("Use a three-letter currency code such as USD or EUR.")
         return value
+
+    manual_rates_text = forms.CharField(
+        label="Your own exchange rates",
+        required=False,
+        max_length=500,
+        help_text="Optional, one per line: “USD 0.92” means 1 USD = 0.92 of your selling currency. "
+        "Otherwise the European Central Bank's daily rates are used.",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        rates = self.instance.manual_rates or {}
+        self.fields["manual_rates_text"].initial = "\n".join(f"{code} {value}" for code, value in sorted(rates.items()))
+
+    def clean_manual_rates_text(self):
+        rates = {}
+        for line in (self.cleaned_data.get("manual_rates_text") or "").splitlines():
+            if not line.strip():
+                continue
+            parts = line.replace("=", " ").split()
+            try:
+                code, value = parts[0].upper(), Decimal(parts[1].replace(",", "."))
+            except (IndexError, ArithmeticError, ValueError):
+                raise forms.ValidationError(f"“{line.strip()[:40]}” is not “CODE RATE”, e.g. “USD 0.92”.") from None
+            if len(code) != 3 or not code.isalpha() or not value.is_finite() or value <= 0 or value > 1_000_000:
+                raise forms.ValidationError(f"“{line.strip()[:40]}”: a three-letter code and a rate above 0.")
+            rates[code] = str(value)
+        return rates
+
+    def clean_order_fee_pct(self):
+        value = self.cleaned_data.get("order_fee_pct")
+        if value is not None and not (0 <= value < 100):
+            raise forms.ValidationError("A fee from 0 to 99.99 %.")
+        return value or Decimal(0)
+
+    def clean_order_fee_fixed(self):
+        value = self.cleaned_data.get("order_fee_fixed")
+        if value is not None and value < 0:
+            raise forms.ValidationError("The fixed fee cannot be negative.")
+        return value or Decimal(0)
+
+    def save(self, commit=True):
+        self.instance.manual_rates = self.cleaned_data.get("manual_rates_text") or {}
+        return super().save(commit=commit)
 
     def clean_ship_to_country(self):
         value = (self.cleaned_data.get("ship_to_country") or "").strip().upper()

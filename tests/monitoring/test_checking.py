@@ -201,3 +201,43 @@ def test_a_retried_task_resumes_its_own_claim_but_a_duplicate_does_not(product):
     # Celery retried task-1 after a database error: it carries on with its own claim
     assert claim_start(Product, product.pk, T0, T0 + timedelta(seconds=30), claimant="task-1", resume=True)
     assert not claim_start(Product, product.pk, T0, T0 + timedelta(seconds=31), claimant="task-2", resume=True)
+
+
+def test_products_selling_two_variants_of_one_listing_share_one_fetch(alice, settings):
+    from django.core.cache import cache
+
+    from monitoring.checking import run_product_check
+    from monitoring.fetch import reset_fetcher
+    from tests.support.servers import LocalShop
+
+    shop = LocalShop()
+    settings.FETCH_ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.FETCH_HOST_INTERVAL = 0
+    reset_fetcher()
+    cache.clear()
+    body = (
+        '{"id": 7, "title": "Lamp", "options": [{"name": "Color"}], "variants": ['
+        '{"id": 111, "title": "Black", "option1": "Black", "price": 1250, "available": true},'
+        '{"id": 222, "title": "White", "option1": "White", "price": 990, "available": false}]}'
+    )
+    shop.page("/products/lamp.js", body, content_type="application/json")
+    try:
+        url = shop.url("/products/lamp")
+        black, white = (
+            Product.objects.create(
+                owner=alice, url=url, host="127.0.0.1", platform="shopify", variant_sku=sku, pending_slot=T0
+            )
+            for sku in ("111", "222")
+        )
+        for p in (black, white):
+            run_product_check(p.pk, T0)
+        assert shop.count("/products/lamp.js") == 1  # the shop saw one request for both products
+        black.refresh_from_db()
+        white.refresh_from_db()
+        assert (black.price, black.in_stock, black.variant_name) == (D("12.50"), True, "Color: Black")
+        assert (white.price, white.in_stock) == (D("9.90"), False)
+        assert white.findings.filter(kind="out_of_stock").count() == 0  # the first check only sets baselines
+        assert black.next_check_at == white.next_check_at  # the next round is shared too
+    finally:
+        shop.close()
+        reset_fetcher()

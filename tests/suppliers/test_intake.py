@@ -571,3 +571,54 @@ def test_the_example_csv_downloads_and_imports(alice_client, alice):
     report = intake.products_import_csv(owner=alice, file=io.BytesIO(response.content))
     assert [r.result for r in report.rows] == ["added", "added"]
     assert Supplier.objects.get(owner=alice).name == "Hose Factory Store"
+
+
+# --- The variant sold ---------------------------------------------------------------------------------
+
+LAMP_JS = """{"id": 7, "title": "LED desk lamp", "handle": "lamp", "options": [{"name": "Color"}],
+ "variants": [
+  {"id": 111, "title": "Black", "option1": "Black", "price": 1250, "compare_at_price": null, "available": true},
+  {"id": 222, "title": "White", "option1": "White", "price": 990, "compare_at_price": null, "available": false}],
+ "available": true, "price": 990, "images": []}"""
+
+
+def test_preview_lists_the_variants_and_preselects_the_one_the_address_names(alice_client, alice, shop, queue):
+    shop.page("/products/lamp.js", LAMP_JS, content_type="application/json")
+    response = preview(alice_client, shop.url("/products/lamp?variant=111"), platform="shopify")
+    html = response.content.decode()
+    assert "The variant you sell" in html and "Color: Black" in html and "Color: White" in html
+    assert 'name="variant" value="111" checked' in html
+    assert hidden_fields(response)["url"] == shop.url("/products/lamp")  # the listing, not the variant's address
+    confirm(alice_client, response, variant="111")
+    product = Product.objects.get(owner=alice)
+    assert product.variant_sku == "111" and product.url == shop.url("/products/lamp")
+
+
+def test_a_second_variant_of_the_same_listing_is_another_product(alice_client, alice, shop, queue):
+    shop.page("/products/lamp.js", LAMP_JS, content_type="application/json")
+    for variant in ("111", "222"):
+        confirm(alice_client, preview(alice_client, shop.url("/products/lamp"), platform="shopify"), variant=variant)
+    assert sorted(Product.objects.filter(owner=alice).values_list("variant_sku", flat=True)) == ["111", "222"]
+    again = confirm(alice_client, preview(alice_client, shop.url("/products/lamp"), platform="shopify"), variant="111")
+    assert "already watch variant 111" in again.content.decode()
+
+
+def test_a_variant_not_on_the_previewed_listing_is_refused(alice_client, alice, shop, queue):
+    shop.page("/products/lamp.js", LAMP_JS, content_type="application/json")
+    response = confirm(
+        alice_client, preview(alice_client, shop.url("/products/lamp"), platform="shopify"), variant="999"
+    )
+    assert "not on the listing you previewed" in response.content.decode()
+    assert not Product.objects.filter(owner=alice).exists()
+
+
+def test_csv_names_the_variant_by_id_option_text_or_address(alice):
+    csv_text = (
+        "url,my_price,variant\n"
+        "https://shop.example.com/products/lamp,20,Black\n"
+        "https://shop.example.com/products/lamp?variant=222,20,\n"
+        "https://shop.example.com/products/lamp,20,Black\n"
+    )
+    report = intake.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
+    assert [r.result for r in report.rows] == ["added", "added", "skipped"]
+    assert sorted(Product.objects.filter(owner=alice).values_list("variant_sku", flat=True)) == ["222", "Black"]
