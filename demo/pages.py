@@ -9,7 +9,7 @@ from datetime import date
 from decimal import Decimal
 from html import escape
 
-from .scenario import SUPPLIER_BY_KEY, DemoProduct, State, product_id, reviews
+from .scenario import DEMO_RATES, SUPPLIER_BY_KEY, DemoProduct, State, product_id, reviews
 
 BLOCK_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Captcha Interception</title></head>
 <body><div id="nocaptcha"><div id="nc_1_wrapper"><span>Please slide to verify</span></div></div>
@@ -32,18 +32,8 @@ def aliexpress_item(product: DemoProduct, st: State) -> str:
     h = st.histogram
     data = {
         "productInfoComponent": {"idStr": product_id(product), "subject": product.title},
-        "priceComponent": {
-            "skuPriceList": [
-                {
-                    "skuVal": {
-                        "skuActivityAmount": _money(st.price),
-                        "skuAmount": _money(st.original_price),
-                        "availQuantity": st.stock,
-                    },
-                    "salable": st.stock > 0,
-                }
-            ]
-        },
+        "priceComponent": {"skuPriceList": _sku_list(product, st)},
+        "skuComponent": {"productSKUPropertyList": _sku_properties(product)},
         "currencyComponent": {"currencyCode": "USD"},
         "inventoryComponent": {"totalAvailQuantity": st.stock},
         "feedbackComponent": {
@@ -62,9 +52,7 @@ def aliexpress_item(product: DemoProduct, st: State) -> str:
             "formatOpenTime": f"{supplier.opened_on:%b} {supplier.opened_on.day}, {supplier.opened_on.year}",
         },
         "storeFeedbackComponent": {"sellerPositiveRate": str(st.store_positive)},
-        "webGeneralFreightCalculateComponent": {
-            "originalLayoutResultList": [{"bizData": {"deliveryOptionCode": "CAINIAO_STANDARD"}}]
-        },
+        "webGeneralFreightCalculateComponent": {"originalLayoutResultList": [{"bizData": _freight(st)}]},
         "siteInfoComponent": {"language": "en"},
     }
     if st.stock == 0:
@@ -73,6 +61,68 @@ def aliexpress_item(product: DemoProduct, st: State) -> str:
         f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(product.title)} - AliExpress</title>'
         f'</head><body><div id="root"></div><script>\nwindow.runParams = {{\n  data: {_json(data)}\n}};\n'
         "window.runParams.is23 = true;\n</script></body></html>"
+    )
+
+
+COLOUR_PROPERTY, COLOUR_VALUE_BASE = 14, 200001
+
+
+def _sku_list(product: DemoProduct, st: State) -> list[dict]:
+    if not product.variants:
+        sku = {"skuActivityAmount": _money(st.price), "skuAmount": _money(st.original_price), "availQuantity": st.stock}
+        return [{"skuVal": sku, "salable": st.stock > 0}]
+    rows = []
+    for i, (sku_id, colour, _factor) in enumerate(product.variants):
+        price, stock = st.variant_prices[sku_id], st.variant_stock[sku_id]
+        rows.append(
+            {
+                "skuIdStr": sku_id,
+                "skuAttr": f"{COLOUR_PROPERTY}:{COLOUR_VALUE_BASE + i}#{colour}",
+                "skuVal": {
+                    "skuActivityAmount": _money(price),
+                    "skuAmount": _money((price * Decimal("1.6")).quantize(Decimal("0.01"))),
+                    "availQuantity": stock,
+                },
+                "salable": stock > 0,
+            }
+        )
+    return rows
+
+
+def _sku_properties(product: DemoProduct) -> list[dict]:
+    if not product.variants:
+        return []
+    values = [
+        {"propertyValueId": COLOUR_VALUE_BASE + i, "propertyValueDisplayName": colour}
+        for i, (_sku, colour, _f) in enumerate(product.variants)
+    ]
+    return [{"skuPropertyId": COLOUR_PROPERTY, "skuPropertyName": "Color", "skuPropertyValues": values}]
+
+
+def _freight(st: State) -> dict:
+    option = {"deliveryOptionCode": "CAINIAO_STANDARD"}
+    if st.shipping_fee is not None:
+        option.update(
+            company="AliExpress Standard Shipping",
+            shipToCode="US",
+            deliveryDayMin=8,
+            deliveryDayMax=15,
+            displayCurrency="USD",
+        )
+        if st.shipping_fee == 0:
+            option["shippingFee"] = "free"
+        else:
+            option["displayAmount"] = float(st.shipping_fee)
+    return option
+
+
+def ecb_rates_xml(day: date) -> str:
+    """The demo's rate table in the ECB's eurofxref-daily.xml format (made-up numbers)."""
+    cubes = "".join(f'<Cube currency="{code}" rate="{rate}"/>' for code, rate in DEMO_RATES.items())
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><gesmes:Envelope xmlns:gesmes="http://www.gesmes.org/xml/2002-08-01" '
+        'xmlns="http://www.ecb.int/vocabulary/2002-08-01/eurofxref"><gesmes:subject>Reference rates</gesmes:subject>'
+        f'<Cube><Cube time="{day.isoformat()}">{cubes}</Cube></Cube></gesmes:Envelope>'
     )
 
 

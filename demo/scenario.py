@@ -12,6 +12,11 @@ drift script, one event per problem Dropwatch should catch:
   minute 2  "Ski goggles" gets a burst of 5★ reviews                    → brushing suspected
   minute 2–4 TrendyCase's positive feedback slides 97.8% → 95.1%        → store feedback drop
   minute 3  "Trail bottle" disappears from the Shopify shop             → listing removed
+  minute 2  "USB desk fan": the black one the user sells +25%, the
+            cheaper white one unchanged (sold in EUR from USD)          → price increase (of the variant)
+  minute 2  "Phone stand": the black one sells out, silver and gold
+            remain                                                      → out of stock (of the variant)
+  minute 2  "Bike light" free shipping turns paid                      → shipping cost up
 Everything else stays healthy, so the quiet majority is visible too.
 """
 
@@ -51,6 +56,11 @@ class DemoProduct:
     orders: int = 5000
     product_id: str = ""
     role: str = ""  # the drift event it plays, "" for the quiet majority
+    # Several SKUs: (sku id, colour, price factor against `price`); the user sells `sold` (one of the ids).
+    variants: tuple = ()
+    sold: str = ""
+    my_currency: str = "USD"
+    free_shipping: bool = False  # the page states shipping to the user (free); else it states none
 
 
 SUPPLIERS = [
@@ -110,6 +120,47 @@ PRODUCTS = [
         reviews=2400,
         role="bad_reviews",
     ),
+    _P(
+        "usb-fan",
+        "glow",
+        "USB desk fan, 3 speeds",
+        Decimal("6.20"),
+        Decimal("14.90"),
+        Decimal("0"),
+        role="variant_rise",
+        variants=(("12000031000001", "Black", Decimal("1")), ("12000031000002", "White", Decimal("0.75"))),
+        sold="12000031000001",
+        my_currency="EUR",
+        free_shipping=True,
+    ),
+    _P(
+        "phone-stand",
+        "trend",
+        "Aluminium phone stand",
+        Decimal("3.80"),
+        Decimal("11.90"),
+        Decimal("0"),
+        role="variant_sellout",
+        variants=(
+            ("12000032000001", "Silver", Decimal("1")),
+            ("12000032000002", "Black", Decimal("1.05")),
+            ("12000032000003", "Gold", Decimal("1.10")),
+        ),
+        sold="12000032000002",
+        my_currency="EUR",
+        free_shipping=True,
+    ),
+    _P(
+        "bike-light",
+        "peak",
+        "USB bike light set",
+        Decimal("5.60"),
+        Decimal("17.90"),
+        Decimal("0"),
+        role="shipping_paid",
+        my_currency="EUR",
+        free_shipping=True,
+    ),
     _P("hiking-poles", "peak", "Carbon hiking poles (pair)", Decimal("14.20"), Decimal("39.90"), Decimal("5.00")),
     _P("headlamp", "peak", "Rechargeable headlamp 1200 lm", Decimal("6.10"), Decimal("19.90")),
     _P("water-filter", "peak", "Portable water filter straw", Decimal("4.90"), Decimal("16.90")),
@@ -157,6 +208,9 @@ class State:
     orders: int = 0
     store_positive: Decimal | None = None
     negative_wave: bool = False  # the newest reviews are the complaint wave
+    variant_prices: dict[str, Decimal] = field(default_factory=dict)
+    variant_stock: dict[str, int] = field(default_factory=dict)
+    shipping_fee: Decimal | None = None  # to the user's country; None: the page states no shipping
 
     @property
     def rating(self) -> Decimal:
@@ -194,7 +248,19 @@ def state(product: DemoProduct, minute: float) -> State:
     )
     if minute < 0:  # the seeded past: small price wobble
         s.price = (product.price * (1 + _noise(product.key, minute, Decimal("0.02")))).quantize(Decimal("0.01"))
+    if product.free_shipping:
+        s.shipping_fee = Decimal("2.90") if product.role == "shipping_paid" and minute >= 2 else Decimal(0)
+    for sku, _colour, factor in product.variants:
+        s.variant_prices[sku] = (s.price * factor).quantize(Decimal("0.01"))
+        s.variant_stock[sku] = s.stock
     role = product.role
+    if role == "variant_rise" and minute >= 2:
+        s.variant_prices[product.sold] = (s.variant_prices[product.sold] * Decimal("1.25")).quantize(Decimal("0.01"))
+    elif role == "variant_sellout" and minute >= 2:
+        s.variant_stock[product.sold] = 0
+    if s.variant_prices:  # the listing's top level: its lowest price, the total stock
+        s.price = min(s.variant_prices.values())
+        s.stock = sum(s.variant_stock.values())
     if role == "blocked" and minute >= 1:
         s.status = "blocked"
     elif role == "price_rise" and minute >= 2:
@@ -226,7 +292,13 @@ EXPECTED_FINDINGS = {
     ("trail-bottle", "listing_removed"),
     ("string-lights", "unverifiable"),
     ("supplier:trend", "store_feedback_drop"),
+    ("usb-fan", "price_increase"),
+    ("phone-stand", "out_of_stock"),
+    ("bike-light", "shipping_cost_up"),
 }
+
+# The demo shop's exchange-rate table, in the ECB's format (made-up numbers: 1 EUR = … units).
+DEMO_RATES = {"USD": Decimal("1.0800"), "GBP": Decimal("0.8600"), "PLN": Decimal("4.3000"), "MXN": Decimal("19.500")}
 
 
 NORMAL_REVIEWS = [

@@ -16,12 +16,13 @@ from django.utils import timezone
 from accounts.models import settings_for
 from monitoring.detect import trust
 from monitoring.models import Snapshot, StoreSnapshot
+from monitoring.rates import rates_store
 from orderlog import services as order_services
 from orderlog.reminders import generate_reminders
 from suppliers import services
 from suppliers.models import Product, Supplier
 
-from .scenario import PRODUCTS, SUPPLIERS, DemoProduct, product_id, state
+from .scenario import DEMO_RATES, PRODUCTS, SUPPLIERS, DemoProduct, product_id, state
 
 SEED_DAYS = 90
 
@@ -75,8 +76,9 @@ def seed(
                 supplier=supplier,
                 title=p.title,
                 my_price=p.my_price,
-                my_currency="USD",
+                my_currency=p.my_currency,
                 shipping_cost=p.shipping,
+                variant_sku=p.sold,
             )
             _history(product, p, supplier, now)
             Product.objects.filter(pk=product.pk).update(check_interval=check_every, next_check_at=now)
@@ -85,6 +87,8 @@ def seed(
                 _store_history(suppliers[s.key], s, now)
             trust.supplier_trust_update(supplier=suppliers[s.key], now=now)
         _test_orders(user, suppliers, now)
+        # The demo shop serves the same table; beat refreshes it from there every few hours.
+        rates_store(day=timezone.localdate(now), rates=DEMO_RATES, now=now)
     start_file.parent.mkdir(parents=True, exist_ok=True)
     start_file.write_text(f"{time.time():.3f}")
     generate_reminders(now=now)
@@ -103,11 +107,15 @@ def _history(product: Product, p: DemoProduct, supplier: Supplier, now: datetime
                 slot=at,
                 taken_at=at,
                 status="ok",
-                price=st.price,
+                price=st.variant_prices.get(p.sold, st.price),
                 currency="USD",
+                variant_sku=p.sold,
+                shipping_fee=st.shipping_fee,
+                shipping_currency="USD" if st.shipping_fee is not None else "",
+                delivery_days_max=15 if st.shipping_fee is not None else None,
                 original_price=st.original_price if supplier.platform == "aliexpress" else None,
-                in_stock=st.stock > 0,
-                stock_quantity=st.stock if supplier.platform == "aliexpress" else None,
+                in_stock=st.variant_stock.get(p.sold, st.stock) > 0,
+                stock_quantity=st.variant_stock.get(p.sold, st.stock) if supplier.platform == "aliexpress" else None,
                 rating=st.rating if supplier.platform != "shopify" else None,
                 review_count=st.review_count if supplier.platform != "shopify" else None,
                 stars_5=h[5] if supplier.platform == "aliexpress" else None,
@@ -121,10 +129,15 @@ def _history(product: Product, p: DemoProduct, supplier: Supplier, now: datetime
         )
     Snapshot.objects.bulk_create(rows, batch_size=1000)
     last = rows[-1]
+    now_state = state(p, 0)
+    price = now_state.variant_prices.get(p.sold, p.price)
     Product.objects.filter(pk=product.pk).update(
-        price=p.price,
+        price=price,
         currency="USD",
-        baseline_price=p.price,
+        baseline_price=price,
+        shipping_fee=last.shipping_fee,
+        shipping_currency=last.shipping_currency,
+        delivery_days_max=last.delivery_days_max,
         in_stock=True,
         stock_quantity=last.stock_quantity,
         rating=last.rating,

@@ -94,6 +94,8 @@ class DemoShop:
             if product is None or product.supplier != "casa":
                 return _answer("404 Not Found", html, pages.NOT_FOUND_PAGE)
             return self._item(product, minute, lambda st: pages.jsonld_page(product, st), html)
+        if path == "/ecb/eurofxref-daily.xml":
+            return _answer("200 OK", "text/xml; charset=utf-8", pages.ecb_rates_xml(datetime.now(UTC).date()))
         if path == "/":
             return _answer("200 OK", html, "<html><body><h1>Dropwatch demo shop</h1></body></html>")
         return _answer("404 Not Found", html, pages.NOT_FOUND_PAGE)
