@@ -9,9 +9,10 @@ export DATA_DIR ?= $(CURDIR)/data
 .PHONY: run test install lint format bench check-deploy clean-data
 
 $(VENV)/.installed: requirements.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	touch $@
+	@echo "  Installing the locked dependencies into $(VENV)…"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $@
 
 install: $(VENV)/.installed
 

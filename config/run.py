@@ -246,7 +246,7 @@ class Launcher:
         started = time.monotonic()
         told = False
         while any(p.running for p in running) and time.monotonic() < started + STOP_TIMEOUT:
-            if not told and time.monotonic() > started + 3:
+            if not told and time.monotonic() > started + 8:
                 waiting = ", ".join(p.name for p in running if p.running)
                 say(f"  Waiting for {waiting} to finish (Ctrl-C again to kill)…")
                 told = True
