@@ -26,7 +26,7 @@ run: install
 	@if [ "$(DEMO)" = "1" ]; then LOCAL_MODE=1 DEMO_MODE=1 $(PY) manage.py seed_demo >>"$(RUN_LOG)"; fi
 	@if [ "$(DEMO)" = "1" ]; then \
 	  LOCAL_MODE=1 DEMO_MODE=1 TICK_SECONDS=$${TICK_SECONDS:-10} FETCH_HOST_INTERVAL=$${FETCH_HOST_INTERVAL:-0.25} \
-	    $(PY) -m config.run --procfile Procfile.demo --port $(PORT) --also-port $${DEMO_SHOP_PORT:-8001} \
+	    $(PY) -m config.run --procfile Procfile.demo --port $(PORT) --shop-port $${DEMO_SHOP_PORT:-8001} \
 	    --log "$(RUN_LOG)" --demo; \
 	else \
 	  LOCAL_MODE=1 DEMO_MODE=0 $(PY) -m config.run --procfile Procfile --port $(PORT) --log "$(RUN_LOG)"; \

@@ -186,10 +186,9 @@ class Launcher:
         self.signals = 0
         self.processes: list[Process] = []
         self.log = LogFile(Path(args.log))
-        try:
-            self.log_shown = os.path.relpath(args.log)
-        except ValueError:
-            self.log_shown = args.log
+        self.width = 6
+        shown = os.path.relpath(args.log)
+        self.log_shown = args.log if shown.startswith("..") else shown
 
     def on_signal(self, signum, _frame) -> None:
         self.signals += 1
@@ -200,7 +199,7 @@ class Launcher:
 
     def start(self) -> None:
         entries = parse_procfile(Path(self.args.procfile))
-        width = max(len(name) for name, _ in entries)
+        width = self.width = max(len(name) for name, _ in entries)
         env = dict(os.environ, PORT=str(self.args.port), PYTHONUNBUFFERED="1")
         # The venv's gunicorn and celery, whatever PATH says.
         env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
@@ -240,7 +239,7 @@ class Launcher:
     def stop(self) -> None:
         running = [p for p in self.processes if p.running]
         for proc in running:
-            self.log.write("run", f"sending SIGTERM to {proc.name}")
+            self.log.write("run", f"sending SIGTERM to {proc.name}", self.width)
             with contextlib.suppress(ProcessLookupError):
                 proc.popen.send_signal(signal.SIGTERM)  # the main process only: it stops its own children
         started = time.monotonic()
@@ -254,22 +253,25 @@ class Launcher:
         for proc in self.processes:
             if proc.running:
                 say(f"  {proc.name} did not stop within {STOP_TIMEOUT:.0f} s: killed.")
-                self.log.write("run", f"{proc.name} did not stop in time: SIGKILL")
+                self.log.write("run", f"{proc.name} did not stop in time: SIGKILL", self.width)
                 proc.signal_group(signal.SIGKILL)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.popen.wait(timeout=5)
             # Anything the process left behind in its session (it should have stopped its children).
             proc.signal_group(signal.SIGKILL)
-            self.log.write("run", f"{proc.name} stopped (exit {proc.popen.returncode})")
+            self.log.write("run", f"{proc.name} stopped (exit {proc.popen.returncode})", self.width)
 
     def run(self) -> int:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
             signal.signal(signum, self.on_signal)
         signal.signal(signal.SIGTSTP, signal.SIG_IGN)  # Ctrl-Z would freeze us with the processes running
-        busy = [port for port in (self.args.port, *self.args.also_port) if port_in_use(port)]
-        if busy:
-            say(f"  Port {busy[0]} on 127.0.0.1 is in use (another `make run`?). Try: PORT=8080 make run")
-            return 1
+        wanted = {"PORT": self.args.port}
+        if self.args.shop_port:
+            wanted["DEMO_SHOP_PORT"] = self.args.shop_port
+        for variable, port in wanted.items():
+            if port_in_use(port):
+                say(f"  Port {port} on 127.0.0.1 is in use (another `make run`?). Try: {variable}={port + 80} make run")
+                return 1
         terminal = Terminal()
         terminal.take()
         try:
@@ -308,7 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--procfile", default="Procfile")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    parser.add_argument("--also-port", type=int, action="append", default=[], help="another port that must be free")
+    parser.add_argument("--shop-port", type=int, default=0, help="the demo shop's port, checked free at start")
     parser.add_argument("--log", default=str(Path(os.environ.get("DATA_DIR", "data")) / "logs" / "dropwatch.log"))
     parser.add_argument("--demo", action="store_true", help="the banner names the demo login")
     return Launcher(parser.parse_args(argv)).run()
