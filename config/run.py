@@ -302,7 +302,7 @@ class Launcher:
         self.stop()
         if crashed:
             return 1
-        say("  Stopped.")
+        say("  Killed what was still running (second Ctrl-C)." if self.signals > 1 else "  Stopped.")
         return 0
 
 
