@@ -63,6 +63,8 @@ class LogFile:
 
     def write(self, name: str, line: str, width: int = 6) -> None:
         with self.lock:
+            if self.file.closed:
+                return
             self.file.write(f"{time.strftime('%H:%M:%S')} {name:<{width}} | {line}\n")
             self.file.flush()
             if self.file.tell() > LOG_MAX_BYTES:
@@ -176,7 +178,8 @@ def answers(port: int) -> bool:
 
 
 def say(text: str = "") -> None:
-    print(text, flush=True)
+    with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP): stopping matters more
+        print(text, flush=True)
 
 
 class Launcher:
@@ -185,6 +188,7 @@ class Launcher:
         self.stop_requested = threading.Event()
         self.signals = 0
         self.processes: list[Process] = []
+        self.pumps: list[threading.Thread] = []
         self.log = LogFile(Path(args.log))
         self.width = 6
         shown = os.path.relpath(args.log)
@@ -208,7 +212,9 @@ class Launcher:
             self.processes.append(Process(name, command, env, self.log, width))
         say(f"  Starting {', '.join(name for name, _ in entries)}…")
         for proc in self.processes:  # threads only after every fork (preexec_fn and threads do not mix)
-            threading.Thread(target=proc.pump, name=f"log-{proc.name}", daemon=True).start()
+            pump = threading.Thread(target=proc.pump, name=f"log-{proc.name}", daemon=True)
+            pump.start()
+            self.pumps.append(pump)
 
     def wait_until_ready(self) -> bool:
         deadline = time.monotonic() + START_TIMEOUT
@@ -278,6 +284,8 @@ class Launcher:
             return self._run()
         finally:
             terminal.give_back()
+            for pump in self.pumps:  # the last lines into the log before it closes
+                pump.join(timeout=2)
             self.log.close()
 
     def _run(self) -> int:
