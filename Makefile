@@ -4,7 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 DEMO ?= 1
-export DATA_DIR ?= $(CURDIR)/data
+# make run's data (SQLite file, broker folders, mail, logs). Not exported to `make test`: the suite makes
+# its own temporary folder, so it never shares a broker queue or database with a running `make run`.
+DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: run test install lint format bench check-deploy clean-data
 
@@ -19,6 +21,7 @@ install: $(VENV)/.installed
 ## Start web, worker and beat on SQLite + the filesystem broker (or DATABASE_URL/REDIS_URL when set).
 ## Their output goes to $(RUN_LOG); the terminal shows the address and login. Ctrl-C stops all (exit 0).
 RUN_LOG ?= $(DATA_DIR)/logs/dropwatch.log
+run: export DATA_DIR := $(DATA_DIR)
 run: install
 	@mkdir -p $(DATA_DIR)/logs
 	@LOCAL_MODE=1 DEMO_MODE=$(DEMO) $(PY) manage.py migrate --noinput -v0
