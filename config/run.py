@@ -141,13 +141,21 @@ class Terminal:
             if os.tcgetpgrp(fd) != os.getpgrp():
                 os.close(fd)
                 return  # started in the background: leave the terminal alone
-            self.fd, self.previous = fd, os.getpgrp()
-            if os.getpgrp() != os.getpid():
+        except OSError:
+            os.close(fd)
+            return
+        previous = os.getpgrp()
+        try:
+            if previous != os.getpid():
                 os.setpgid(0, 0)
             signal.signal(signal.SIGTTOU, signal.SIG_IGN)  # tcsetpgrp from a background group
             os.tcsetpgrp(fd, os.getpgrp())
         except OSError:
-            self.fd = None
+            with contextlib.suppress(OSError):
+                os.setpgid(0, previous)  # back where Ctrl-C reaches us, as it reaches make
+            os.close(fd)
+            return
+        self.fd, self.previous = fd, previous
 
     def give_back(self) -> None:
         if self.fd is None:
