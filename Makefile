@@ -4,34 +4,35 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 DEMO ?= 1
-export DATA_DIR ?= $(CURDIR)/data
+# make run's data (SQLite file, broker folders, mail, logs). Not exported to `make test`: the suite makes
+# its own temporary folder, so it never shares a broker queue or database with a running `make run`.
+DATA_DIR ?= $(CURDIR)/data
 
 .PHONY: run test install lint format bench check-deploy clean-data
 
 $(VENV)/.installed: requirements.lock
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
-	touch $@
+	@echo "  Installing the locked dependencies into $(VENV)…"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+	@touch $@
 
 install: $(VENV)/.installed
 
 ## Start web, worker and beat on SQLite + the filesystem broker (or DATABASE_URL/REDIS_URL when set).
+## Their output goes to $(RUN_LOG); the terminal shows the address and login. Ctrl-C stops all (exit 0).
+RUN_LOG ?= $(DATA_DIR)/logs/dropwatch.log
+run: export DATA_DIR := $(DATA_DIR)
 run: install
-	@mkdir -p $(DATA_DIR)
-	LOCAL_MODE=1 DEMO_MODE=$(DEMO) $(PY) manage.py migrate --noinput -v0
-	LOCAL_MODE=1 DEMO_MODE=$(DEMO) $(PY) manage.py collectstatic --noinput -v0
-	@if [ "$(DEMO)" = "1" ]; then LOCAL_MODE=1 DEMO_MODE=1 $(PY) manage.py seed_demo; fi
-	@echo ""
-	@echo "  Dropwatch: http://127.0.0.1:$(PORT)/"
-	@if [ "$(DEMO)" = "1" ]; then echo "  Sign in as demo / demo.  (make run DEMO=0 starts without demo data)"; \
-	 else echo "  Create a login with: $(PY) manage.py createsuperuser"; fi
-	@echo "  Ctrl-C stops everything."
-	@echo ""
+	@mkdir -p $(DATA_DIR)/logs
+	@LOCAL_MODE=1 DEMO_MODE=$(DEMO) $(PY) manage.py migrate --noinput -v0
+	@LOCAL_MODE=1 DEMO_MODE=$(DEMO) $(PY) manage.py collectstatic --noinput -v0
+	@if [ "$(DEMO)" = "1" ]; then LOCAL_MODE=1 DEMO_MODE=1 $(PY) manage.py seed_demo >>"$(RUN_LOG)"; fi
 	@if [ "$(DEMO)" = "1" ]; then \
-	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LOCAL_MODE=1 DEMO_MODE=1 TICK_SECONDS=$${TICK_SECONDS:-10} \
-	    FETCH_HOST_INTERVAL=$${FETCH_HOST_INTERVAL:-0.25} $(VENV)/bin/honcho start -f Procfile.demo -p $(PORT); \
+	  LOCAL_MODE=1 DEMO_MODE=1 TICK_SECONDS=$${TICK_SECONDS:-10} FETCH_HOST_INTERVAL=$${FETCH_HOST_INTERVAL:-0.25} \
+	    $(PY) -m config.run --procfile Procfile.demo --port $(PORT) --shop-port $${DEMO_SHOP_PORT:-8001} \
+	    --log "$(RUN_LOG)" --demo; \
 	else \
-	  PATH="$(CURDIR)/$(VENV)/bin:$$PATH" LOCAL_MODE=1 DEMO_MODE=0 $(VENV)/bin/honcho start -f Procfile -p $(PORT); \
+	  LOCAL_MODE=1 DEMO_MODE=0 $(PY) -m config.run --procfile Procfile --port $(PORT) --log "$(RUN_LOG)"; \
 	fi
 
 ## Run ruff and the whole test suite.

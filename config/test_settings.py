@@ -1,46 +1,30 @@
-"""Settings for the test suite: real PostgreSQL and Redis when they are reachable.
+"""Settings for the test suite: real PostgreSQL and Redis when they are usable, else SQLite and the
+filesystem broker.
 
-DATABASE_URL / REDIS_URL win when set; otherwise the default local ports are tried. With
-REQUIRE_SERVICES=1 (as .ci/run sets) a missing service fails the run instead of falling back to
-SQLite and the filesystem broker.
+DATABASE_URL / REDIS_URL win when set; otherwise the default local ports are tried. A local PostgreSQL
+without the `dropwatch` role gets the role and its database (config/testenv.py decides and says why in
+the test header). With REQUIRE_SERVICES=1 (as .ci/run sets) a service that cannot be used fails the run
+instead of falling back.
 """
 
 import os
-import socket
 import tempfile
-from urllib.parse import urlsplit
+
+from config.testenv import choose_broker, choose_database
 
 DEFAULT_DATABASE_URL = "postgres://dropwatch@127.0.0.1:5432/dropwatch"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/15"
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0", "false", "no")
 
-
-def _reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    if not parts.hostname:
-        return False
-    try:
-        with socket.create_connection((parts.hostname, parts.port or 0), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _choose(name: str, default: str) -> str:
-    url = os.environ.get(name) or default
-    if _reachable(url):
-        return url
-    if REQUIRE_SERVICES:
-        raise RuntimeError(f"REQUIRE_SERVICES=1 but {name} ({url}) is not reachable")
-    return ""
-
-
 # Everything a test run writes lives in its own temporary data folder.
 os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="dropwatch-test-"))
-os.environ["DATABASE_URL"] = _choose("DATABASE_URL", DEFAULT_DATABASE_URL) or (
-    f"sqlite:///{os.environ['DATA_DIR']}/test.sqlite3"
-)
-os.environ["REDIS_URL"] = _choose("REDIS_URL", DEFAULT_REDIS_URL)
+_database = choose_database(os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL, require=REQUIRE_SERVICES)
+_broker = choose_broker(os.environ.get("REDIS_URL") or DEFAULT_REDIS_URL, require=REQUIRE_SERVICES)
+os.environ["DATABASE_URL"] = _database.url or f"sqlite:///{os.environ['DATA_DIR']}/test.sqlite3"
+os.environ["REDIS_URL"] = _broker.url
+# Shown by pytest_report_header (tests/conftest.py): why this database and broker.
+TEST_DATABASE_NOTE = _database.note
+TEST_BROKER_NOTE = _broker.note
 os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
 os.environ.setdefault("DEBUG", "0")
 os.environ.pop("EMAIL_URL", None)

@@ -15,9 +15,14 @@ def pytest_report_header(config):
     from django.conf import settings as s
 
     db = s.DATABASES["default"]
+    engine = db["ENGINE"].rsplit(".", 1)[-1]
+    where = f"{db.get('HOST')}:{db.get('PORT') or 5432}/{db.get('NAME')}" if db.get("HOST") else db.get("NAME")
+    db_note = getattr(s, "TEST_DATABASE_NOTE", "")  # what config/testenv.py did or why it fell back
     broker = s.CELERY_BROKER_URL.split("@")[-1]
+    broker_note = getattr(s, "TEST_BROKER_NOTE", "")
     return [
-        f"dropwatch: database {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db.get('NAME')}, broker {broker}",
+        f"dropwatch: database {engine} {where}{f' ({db_note})' if db_note else ''}, "
+        f"broker {broker}{f' ({broker_note})' if broker_note else ''}",
         f"dropwatch: shared fixtures {'found' if SHARED_FIXTURES.is_dir() else 'absent'} at {SHARED_FIXTURES}",
     ]
 
