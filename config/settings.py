@@ -4,7 +4,6 @@ Every variable is documented in README.md and .env.example. With nothing set, Dr
 embedded default: a SQLite file and kombu's filesystem broker under DATA_DIR, mail kept as files there.
 """
 
-import logging
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -153,7 +152,8 @@ if REDIS_URL:
 else:
     for sub in ("queue", "control", "processed"):
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_URL = "filesystem://"
+    # A host in the URL, though the folder is the whole address: kombu warns on every connection without one.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
@@ -293,28 +293,16 @@ USE_I18N = True
 USE_TZ = True
 
 
-class _HostlessBrokerNotice(logging.Filter):
-    """Drops kombu's "No hostname was supplied. Reverting to default 'localhost'", which it logs on every
-    connection to a broker URL without a host. Our `filesystem://` has none (a folder is its whole address;
-    tests pin the URL), so the warning is noise; any other kombu message still gets through."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("No hostname was supplied.")
-
-
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"hostless_broker": {"()": _HostlessBrokerNotice}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},
         "mail.log": {"level": "WARNING"},
-        # Only for the hostless filesystem:// broker; with Redis the URL names its host.
-        "kombu.connection": {"filters": [] if REDIS_URL else ["hostless_broker"]},
     },
 }
 

@@ -66,7 +66,7 @@ def test_email_url_configures_smtp(tmp_path):
 def test_without_redis_the_broker_needs_no_server(tmp_path):
     code = "import django; django.setup(); from django.conf import settings as s; print(s.CELERY_BROKER_URL)"
     result = _run(["-c", code], {"LOCAL_MODE": "1", "REDIS_URL": ""}, tmp_path)
-    assert result.stdout.strip() == "filesystem://", result.stderr
+    assert result.stdout.strip() == "filesystem://localhost//", result.stderr
     assert (tmp_path / "broker" / "queue").is_dir()
 
 

@@ -9,8 +9,7 @@ import threading
 import time
 
 from config.run import parse_procfile
-
-from .conftest import ROOT
+from tests.support.paths import ROOT
 
 SLEEPER = (
     'python -c "import signal, sys, time; '
