@@ -24,6 +24,13 @@ class _Rollback(Exception):
     pass
 
 
+def _status(value) -> CheckStatus:
+    try:
+        return CheckStatus(value)
+    except ValueError:  # a status this version does not know: a failed check
+        return CheckStatus.ERROR
+
+
 class Command(BaseCommand):
     help = "Replay a JSONL history (inspect --json observations plus 'at') through the deterioration rules."
 
@@ -75,6 +82,8 @@ class Command(BaseCommand):
         prefs = settings_for(user)
         output = []
         for number, record in enumerate(records, 1):
+            if not isinstance(record, dict):
+                raise CommandError(f"{path}:{number}: each line must be a JSON object.", returncode=2)
             if "settings" in record:
                 self._apply_settings(record["settings"], prefs, product, f"{path}:{number}")
                 continue
@@ -87,7 +96,7 @@ class Command(BaseCommand):
             obs = (
                 Observation.from_json(record)
                 if record.get("status", "ok") == "ok"
-                else Observation.failed(CheckStatus(record["status"]), record.get("message") or "")
+                else Observation.failed(_status(record["status"]), str(record.get("message") or ""))
             )
             Product.objects.filter(pk=product.pk).update(pending_slot=at, check_started_at=None)
             result = record_product_check(product_id=product.pk, slot=at, obs=obs, now=at)
