@@ -92,7 +92,12 @@ def run_product_check(product_id: int, slot: datetime, claimant: str = "", resum
         obs = observe_url(product.url, platform=product.platform, ctx=fetch_context(product.owner))
     except SoftTimeLimitExceeded:
         obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=product.url)
-    return record_product_check(product_id=product_id, slot=slot, obs=obs, now=timezone.now())
+    try:
+        return record_product_check(product_id=product_id, slot=slot, obs=obs, now=timezone.now())
+    except UNSTORABLE as exc:  # refused past the snapshot (rolled back): a failed check, and the product moves on
+        log.exception("product %s: could not store the check of slot %s", product_id, slot)
+        failed = Observation.failed(CheckStatus.ERROR, _unstorable_message(exc), url=product.url)
+        return record_product_check(product_id=product_id, slot=slot, obs=failed, now=timezone.now())
 
 
 def run_supplier_check(supplier_id: int, slot: datetime, claimant: str = "", resume: bool = False) -> CheckResult:
@@ -104,7 +109,12 @@ def run_supplier_check(supplier_id: int, slot: datetime, claimant: str = "", res
         obs = observe_store(supplier)
     except SoftTimeLimitExceeded:
         obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=supplier.store_url)
-    return record_supplier_check(supplier_id=supplier_id, slot=slot, obs=obs, now=timezone.now())
+    try:
+        return record_supplier_check(supplier_id=supplier_id, slot=slot, obs=obs, now=timezone.now())
+    except UNSTORABLE as exc:
+        log.exception("supplier %s: could not store the check of slot %s", supplier_id, slot)
+        failed = Observation.failed(CheckStatus.ERROR, _unstorable_message(exc), url=supplier.store_url)
+        return record_supplier_check(supplier_id=supplier_id, slot=slot, obs=failed, now=timezone.now())
 
 
 def observe_store(supplier: Supplier) -> Observation:

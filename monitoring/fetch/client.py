@@ -254,6 +254,7 @@ class Fetcher:
         watchdog = threading.Timer(remaining, attempt.cut)
         watchdog.daemon = True
         watchdog.start()
+        request = None
         try:
             request = self._client.build_request(method, url, timeout=httpx.Timeout(phase, pool=phase), **kwargs)
             response = self._client.send(request, stream=True)
@@ -273,8 +274,12 @@ class Fetcher:
                 ) from None
             raise _Retryable(f"Connection failed: {exc or type(exc).__name__}") from None
         except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
-            # A redirect (or a stored address) httpx cannot even build a request for: a bad IDNA name, a
-            # control character, a broken port.
+            if request is not None and isinstance(exc, httpx.InvalidURL):
+                # httpx reads a redirect's Location as it answers (javascript:, a broken port...).
+                raise FetchError(
+                    CheckStatus.REFUSED, f"The shop redirected to an address that is not fetched ({exc})."
+                ) from None
+            # An address httpx cannot even build a request for: a bad IDNA name, a control character.
             raise FetchError(
                 CheckStatus.ERROR, f"The address cannot be requested: {exc or type(exc).__name__} ({url[:200]!r})."
             ) from None
