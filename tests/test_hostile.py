@@ -744,3 +744,27 @@ def test_inspect_of_a_hostile_shop_url(shop, local_fetch, path):
     assert data["status"] == ("refused" if path == "/js" else "ok")
     if path == "/idna":
         assert data["price"] == "12.00"
+
+
+@pytest.mark.django_db
+def test_rows_sqlite_stored_before_validation_are_repaired_by_the_migration(alice, shop, local_fetch):
+    """A database that already holds a rating of 55 (SQLite, before this fix): migration 0004 forgets such
+    values, so the row reads again and its product is checked like any other."""
+    import importlib
+    from types import SimpleNamespace
+
+    product = with_baseline(alice, shop)
+    if not _poison_product_row(product):
+        pytest.skip("PostgreSQL never stored such a value")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE monitoring_snapshot SET rating = 55, stars_1 = 3000000000 WHERE product_id = %s", [product.pk]
+        )
+    migration = importlib.import_module("monitoring.migrations.0004_forget_out_of_range_values")
+    migration.forget_out_of_range_values(None, SimpleNamespace(connection=connection))
+    product = Product.objects.get(pk=product.pk)  # readable again
+    assert product.rating is None and product.price is None
+    assert not Snapshot.objects.filter(product=product, rating__isnull=False).exists()
+    shop.routes["/lamp"] = lambda h: h.reply(200, jsonld_page('"13.00"'))
+    assert check_live(product) == "ok"
+    assert "price_increase" in open_kinds(product=product)
