@@ -132,7 +132,7 @@ class Observation:
             price=_decimal(data.get("price")),
             price_max=_decimal(data.get("price_max")),
             original_price=_decimal(data.get("original_price")),
-            currency=(data.get("currency") or "").upper(),
+            currency=_upper(data.get("currency")),
             in_stock=data.get("in_stock"),
             stock_quantity=data.get("stock_quantity"),
             rating=_decimal(data.get("rating")),
@@ -176,7 +176,7 @@ class Observation:
                     name=v.get("name") or "",
                     price=_decimal(v.get("price")),
                     original_price=_decimal(v.get("original_price")),
-                    currency=(v.get("currency") or "").upper(),
+                    currency=_upper(v.get("currency")),
                     in_stock=v.get("in_stock"),
                     stock_quantity=v.get("stock_quantity"),
                 )
@@ -185,9 +185,9 @@ class Observation:
             ],
             shipping=(
                 Shipping(
-                    to=(shipping.get("to") or "").upper(),
+                    to=_upper(shipping.get("to")),
                     fee=_decimal(shipping.get("fee")),
-                    currency=(shipping.get("currency") or "").upper(),
+                    currency=_upper(shipping.get("currency")),
                     days_min=shipping.get("days_min"),
                     days_max=shipping.get("days_max"),
                     method=shipping.get("method") or "",
@@ -233,6 +233,10 @@ def _date(value) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+def _upper(value) -> str:
+    return str(value).upper() if value else ""
 
 
 def _int(value) -> int | None:

@@ -24,6 +24,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -662,9 +663,29 @@ HOSTILE_HISTORY = [
     _line(72, title="Lamp\u0000 with a NUL"),
     _line(78, rating_histogram={"5": -200, "4": -20, "3": 5, "2": 3, "1": 2}),
     _line(84, price="abc", stock_quantity="many", in_stock="yes", labels="Choice"),
+    _line(
+        87,
+        currency=5,
+        store="a string",
+        reviews="not a list",
+        variants=[{"id": 1, "currency": 7, "price": "NaN", "stock_quantity": -1}, "not an object"],
+        shipping={"to": 5, "fee": -3, "currency": None, "days_min": 9, "days_max": 2},
+        rating_histogram=[1, 2, 3],
+    ),
     json.dumps({"at": _at(90), "status": "no-such-status"}),
     _line(96, price="13.00"),  # the real rise that follows
 ]
+
+
+@pytest.mark.parametrize(
+    "settings", [{"my_price": "NaN"}, {"shipping_cost": "-1"}, {"price_increase_pct": "NaN"}, {"my_price": 1e400}]
+)
+def test_replay_settings_that_are_not_values_are_a_usage_error(tmp_path, db, settings):
+    path = tmp_path / "bad.jsonl"
+    path.write_text(json.dumps({"settings": settings}) + "\n" + HOSTILE_HISTORY[-1])
+    with pytest.raises(CommandError, match="is not a valid value") as exc:
+        call_command("replay", str(path))
+    assert exc.value.returncode == 2
 
 
 def test_a_hostile_history_through_replay_opens_the_real_rise_and_nothing_false(tmp_path, db):

@@ -15,6 +15,7 @@ from accounts.models import settings_for
 from monitoring.checking import record_product_check
 from monitoring.models import FindingEvent
 from monitoring.observation import Observation
+from monitoring.sanitize import fee
 from monitoring.statuses import CheckStatus
 from monitoring.thresholds import SETTINGS, coerce
 from suppliers.models import Product, Supplier
@@ -22,6 +23,13 @@ from suppliers.models import Product, Supplier
 
 class _Rollback(Exception):
     pass
+
+
+def _money(raw, name: str, where: str) -> Decimal:
+    value = fee(raw)  # a finite amount ≥ 0 within the money columns
+    if value is None:
+        raise CommandError(f"{where}: {raw!r} is not a valid value for {name}.", returncode=2)
+    return value
 
 
 def _status(value) -> CheckStatus:
@@ -120,13 +128,15 @@ class Command(BaseCommand):
 
     @staticmethod
     def _apply_settings(values: dict, prefs, product, where: str) -> None:
+        if not isinstance(values, dict):
+            raise CommandError(f"{where}: 'settings' must be an object.", returncode=2)
         for name, raw in values.items():
             if name == "my_price":
-                product.my_price = Decimal(str(raw)) if raw is not None else None
+                product.my_price = _money(raw, name, where) if raw is not None else None
             elif name == "my_currency":
-                product.my_currency = str(raw).upper()
+                product.my_currency = str(raw).upper()[:3]
             elif name == "shipping_cost":
-                product.shipping_cost = Decimal(str(raw))
+                product.shipping_cost = _money(raw, name, where)
             elif name in SETTINGS:
                 if coerce(name, raw) is None:
                     raise CommandError(f"{where}: {raw!r} is not a valid value for {name}.", returncode=2)
