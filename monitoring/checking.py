@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DataError, IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -30,6 +30,8 @@ from .detect.thresholds import DEFAULTS, Thresholds, thresholds_for
 from .findings import Change, as_open, findings_apply, open_findings_by_kind
 from .models import Review, Snapshot, StoreSnapshot
 from .observation import Observation, StoreInfo
+from .sanitize import clean_observation
+from .sanitize import text as clean_text
 from .sources.observe import fetch_context_for, observe_url, observe_url_shared
 from .statuses import CheckStatus
 
@@ -38,6 +40,8 @@ log = logging.getLogger(__name__)
 RULES_LOOKBACK_DAYS = 45  # the longest window any rule looks back over, with room
 HEALTHY_PRODUCT_STATUSES = (CheckStatus.OK, CheckStatus.NOT_FOUND)
 STORE_SNAPSHOT_EVERY = timedelta(hours=6)  # unchanged store metrics are written at most this often
+# What the database may refuse in a row a shop's values went into (sanitize should already prevent it).
+UNSTORABLE = (IntegrityError, DataError, OverflowError)
 
 
 @dataclass
@@ -98,7 +102,12 @@ def _run_check(model, pk: int, slot: datetime, claimant: str, resume: bool, *, u
             obs = observe_url(url, platform=item.platform, ctx=ctx)
     except SoftTimeLimitExceeded:
         obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=url)
-    return record(pk, slot=slot, obs=obs, now=timezone.now())
+    try:
+        return record(pk, slot=slot, obs=obs, now=timezone.now())
+    except UNSTORABLE as exc:  # refused past the snapshot (rolled back): a failed check, and the item moves on
+        log.exception("%s %s: could not store the check of slot %s", model.__name__, pk, slot)
+        failed = Observation.failed(CheckStatus.ERROR, _unstorable_message(exc), url=url)
+        return record(pk, slot=slot, obs=failed, now=timezone.now())
 
 
 def _siblings(product: Product):
@@ -133,6 +142,7 @@ def next_check_time(slot: datetime, interval: timedelta, now: datetime) -> datet
 
 
 def record_product_check(product_id: int, *, slot: datetime, obs: Observation, now: datetime) -> CheckResult:
+    obs = clean_observation(obs, now=now)  # replay and tests hand observations in directly
     with transaction.atomic():
         # of=self: lock the product row only, not its owner's user row (other checks and sign-ins go on)
         product = Product.objects.select_for_update(of=("self",)).select_related("owner").get(pk=product_id)
@@ -155,8 +165,15 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
                 Snapshot.objects.create(
                     product=product, slot=slot, taken_at=now, **_snapshot_fields(watched, status, product.variant_sku)
                 )
-        except IntegrityError:
-            return CheckResult("skipped", skipped=True)  # this slot already has its snapshot
+        except UNSTORABLE as exc:
+            if Snapshot.objects.filter(product=product, slot=slot).exists():
+                return CheckResult("skipped", skipped=True)  # this slot already has its snapshot
+            # Any other refusal is not a duplicate: a failed check, recorded, and the product moves on.
+            log.warning("product %s: could not store the reading of slot %s: %r", product.pk, slot, exc)
+            obs = Observation.failed(CheckStatus.ERROR, _unstorable_message(exc), url=obs.url, platform=obs.platform)
+            status = CheckStatus.ERROR
+            watched = obs
+            Snapshot.objects.create(product=product, slot=slot, taken_at=now, **_snapshot_fields(obs, status))
         if status == CheckStatus.OK:
             _update_latest(product, watched, history)
             _store_reviews(product, obs, now)
@@ -208,16 +225,28 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
 
         if supplier is not None:
             if status == CheckStatus.OK and obs.store and not obs.store.is_empty():
-                changes += _record_store_reading(
-                    supplier,
-                    obs.store,
-                    now,
-                    DEFAULTS.with_overrides(user_layer, supplier_layer),
-                    source=StoreSnapshot.Source.PRODUCT_PAGE,
-                    source_key=f"product:{product.pk}:{slot.isoformat()}",
-                )
+                try:
+                    changes += _record_store_reading(
+                        supplier,
+                        obs.store,
+                        now,
+                        DEFAULTS.with_overrides(user_layer, supplier_layer),
+                        source=StoreSnapshot.Source.PRODUCT_PAGE,
+                        source_key=f"product:{product.pk}:{slot.isoformat()}",
+                    )
+                except _Unstorable as exc:  # the product's own reading stands; the store block is skipped
+                    log.warning("supplier %s: store block from product %s not stored: %s", supplier.pk, product.pk, exc)
             trust.supplier_trust_update(supplier=supplier, now=now)
         return CheckResult(status, changes)
+
+
+def _unstorable_message(exc: Exception) -> str:
+    detail = clean_text(str(exc).splitlines()[0] if str(exc) else "", 300)
+    return f"Could not store what the shop sent ({type(exc).__name__}: {detail})."[:500]
+
+
+class _Unstorable(Exception):
+    """A store reading the database refused for another reason than being a duplicate."""
 
 
 # What a successful check reads that both its snapshot and the product row keep (same names on
@@ -483,8 +512,10 @@ def _record_store_reading(
             StoreSnapshot.objects.create(
                 supplier=supplier, taken_at=now, source=source, source_key=source_key, name=store.name[:200], **values
             )
-    except IntegrityError:
-        return []
+    except UNSTORABLE as exc:
+        if StoreSnapshot.objects.filter(supplier=supplier, source_key=source_key).exists():
+            return []  # this reading was stored already
+        raise _Unstorable(_unstorable_message(exc)) from exc
     for name, value in known.items():
         setattr(supplier, name, value)
     if store.name and supplier.name.startswith("Store ") and supplier.name != store.name:
@@ -511,6 +542,7 @@ def _same(a, b) -> bool:
 
 
 def record_supplier_check(supplier_id: int, *, slot: datetime, obs: Observation, now: datetime) -> CheckResult:
+    obs = clean_observation(obs, now=now)
     with transaction.atomic():
         supplier = Supplier.objects.select_for_update(of=("self",)).select_related("owner").get(pk=supplier_id)
         if supplier.pending_slot != slot:
@@ -525,28 +557,38 @@ def record_supplier_check(supplier_id: int, *, slot: datetime, obs: Observation,
         )
         changes: list[Change] = []
         t = thresholds_for(supplier.owner, supplier.threshold_overrides)
+        stored = False
         if status == CheckStatus.OK and obs.store and not obs.store.is_empty():
-            changes += _record_store_reading(
-                supplier,
-                obs.store,
-                now,
-                t,
-                source=StoreSnapshot.Source.STORE_PAGE,
-                source_key=f"store:{slot.isoformat()}",
-            )
-        else:
+            try:
+                changes += _record_store_reading(
+                    supplier,
+                    obs.store,
+                    now,
+                    t,
+                    source=StoreSnapshot.Source.STORE_PAGE,
+                    source_key=f"store:{slot.isoformat()}",
+                )
+                stored = True
+            except _Unstorable as exc:  # recorded below as a failed check
+                log.warning("supplier %s: could not store the reading of slot %s: %s", supplier.pk, slot, exc)
+                obs = Observation.failed(CheckStatus.ERROR, str(exc), url=obs.url, platform=obs.platform)
+                status = CheckStatus.ERROR
+        if not stored:
+            source_key = f"store:{slot.isoformat()}"
             try:
                 with transaction.atomic():
                     StoreSnapshot.objects.create(
                         supplier=supplier,
                         taken_at=now,
                         source=StoreSnapshot.Source.STORE_PAGE,
-                        source_key=f"store:{slot.isoformat()}",
+                        source_key=source_key,
                         status=status,
                         message=(obs.message or "")[:500],
                     )
-            except IntegrityError:
-                return CheckResult("skipped", skipped=True)
+            except UNSTORABLE:
+                if StoreSnapshot.objects.filter(supplier=supplier, source_key=source_key).exists():
+                    return CheckResult("skipped", skipped=True)
+                raise
         current = open_findings_by_kind(supplier=supplier)
         health = {"unverifiable": rules.rule_unverifiable(status, statuses, obs.message, t)}
         changes += findings_apply(owner=supplier.owner, verdicts=health, current=current, now=now, supplier=supplier)

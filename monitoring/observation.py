@@ -148,10 +148,14 @@ class Observation:
 
     @classmethod
     def from_json(cls, data: dict) -> Observation:
-        store = data.get("store")
+        """Read back what `to_json` wrote. Values are taken as written (monitoring.sanitize judges them);
+        only what cannot even be read as its type is left out, so a hostile line never raises here."""
+        store = data.get("store") if isinstance(data.get("store"), dict) else None
         histogram = data.get("rating_histogram")
+        if histogram is not None:
+            histogram = _histogram(histogram)
         return cls(
-            status=CheckStatus(data.get("status") or "ok"),
+            status=_status(data.get("status")),
             message=data.get("message") or "",
             platform=data.get("platform") or "",
             url=data.get("url") or "",
@@ -160,14 +164,12 @@ class Observation:
             price=_decimal(data.get("price")),
             price_max=_decimal(data.get("price_max")),
             original_price=_decimal(data.get("original_price")),
-            currency=(data.get("currency") or "").upper(),
+            currency=_upper(data.get("currency")),
             in_stock=data.get("in_stock"),
             stock_quantity=data.get("stock_quantity"),
             rating=_decimal(data.get("rating")),
             review_count=data.get("review_count"),
-            rating_histogram=(
-                {int(k): int(v) for k, v in histogram.items() if v is not None} if histogram is not None else None
-            ),
+            rating_histogram=histogram,
             orders_count=data.get("orders_count"),
             store=(
                 StoreInfo(
@@ -184,19 +186,21 @@ class Observation:
                 if store
                 else None
             ),
-            labels=list(data.get("labels") or []),
+            labels=[label for label in data.get("labels") or [] if isinstance(label, str)]
+            if isinstance(data.get("labels"), list)
+            else [],
             ships_to_buyer=data.get("ships_to_buyer"),
             reviews=[
                 Review(
                     id=str(r.get("id") or ""),
-                    stars=int(r["stars"]),
-                    text=r.get("text") or "",
+                    stars=_int(r.get("stars")),
+                    text=str(r.get("text") or ""),
                     date=_date(r.get("date")),
-                    country=r.get("country") or "",
-                    translated_text=r.get("translated_text") or "",
+                    country=str(r.get("country") or ""),
+                    translated_text=str(r.get("translated_text") or ""),
                 )
-                for r in data.get("reviews") or []
-                if r.get("stars") is not None
+                for r in (data.get("reviews") if isinstance(data.get("reviews"), list) else [])
+                if isinstance(r, dict) and _int(r.get("stars")) is not None
             ],
             variants=[
                 Variant(
@@ -204,18 +208,18 @@ class Observation:
                     name=v.get("name") or "",
                     price=_decimal(v.get("price")),
                     original_price=_decimal(v.get("original_price")),
-                    currency=(v.get("currency") or "").upper(),
+                    currency=_upper(v.get("currency")),
                     in_stock=v.get("in_stock"),
                     stock_quantity=v.get("stock_quantity"),
                 )
-                for v in data.get("variants") or []
+                for v in (data.get("variants") if isinstance(data.get("variants"), list) else [])
                 if isinstance(v, dict)
             ],
             shipping=(
                 Shipping(
-                    to=(shipping.get("to") or "").upper(),
+                    to=_upper(shipping.get("to")),
                     fee=_decimal(shipping.get("fee")),
-                    currency=(shipping.get("currency") or "").upper(),
+                    currency=_upper(shipping.get("currency")),
                     days_min=shipping.get("days_min"),
                     days_max=shipping.get("days_max"),
                     method=shipping.get("method") or "",
@@ -265,3 +269,34 @@ def _date(value) -> date | None:
         return date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
+
+
+def _upper(value) -> str:
+    return str(value).upper() if value else ""
+
+
+def _int(value) -> int | None:
+    """A whole number as written, or None (bools, NaN, infinity and text that is not a number)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value).strip())
+        if not number.is_finite() or number.adjusted() > 30:  # "1e400" is no count of anything
+            return None
+        return int(number) if number == number.to_integral_value() else None
+    except (InvalidOperation, ValueError, OverflowError):
+        return None
+
+
+def _histogram(value) -> dict[int, int] | None:
+    if not isinstance(value, dict):
+        return None
+    bars = {_int(k): _int(v) for k, v in value.items() if v is not None}
+    return None if None in bars or None in bars.values() else bars
+
+
+def _status(value) -> CheckStatus:
+    try:
+        return CheckStatus(value or "ok")
+    except ValueError:
+        return CheckStatus.ERROR

@@ -13,12 +13,13 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
 
@@ -60,6 +61,11 @@ def in_flight_per_host(model, now: datetime, host_of_row) -> dict[str, int]:
     return counts
 
 
+# The only columns the tick reads: never a row's scraped values, so a value a database stored but cannot read
+# back (SQLite keeps whatever it is given) cannot stop the tick for every other row.
+CLAIM_FIELDS = {Product: ("pk", "next_check_at", "host"), Supplier: ("pk", "next_check_at", "store_url")}
+
+
 def claim_due(model, *, now: datetime, limit: int, host_of_row) -> list[Claim]:
     """Claim up to `limit` due rows of `model`, at most the per-host budget per host (minus what is
     still in flight there)."""
@@ -68,6 +74,7 @@ def claim_due(model, *, now: datetime, limit: int, host_of_row) -> list[Claim]:
     with transaction.atomic():
         rows = list(
             model.objects.filter(active=True, next_check_at__lte=now)
+            .only(*CLAIM_FIELDS.get(model, ("pk", "next_check_at")))
             .order_by("next_check_at")
             .select_for_update(skip_locked=True)[: limit * 3]
         )
@@ -75,7 +82,11 @@ def claim_due(model, *, now: datetime, limit: int, host_of_row) -> list[Claim]:
         per_host: dict[str, int] = defaultdict(int)
         chosen = []
         for row in rows:
-            key = host_key(host_of_row(row) or "")
+            try:
+                key = host_key(host_of_row(row) or "")
+            except Exception:  # one row's unreadable address must not stop the others: its check reports it
+                log.exception("tick: cannot tell the site of %s %s", model.__name__, row.pk)
+                key = ""
             if per_host[key] + busy.get(key, 0) >= budget:
                 continue
             countdown = (per_host[key] + busy.get(key, 0)) * settings.FETCH_HOST_INTERVAL
@@ -115,12 +126,42 @@ def dispatch(model, claims: list[Claim], *, now: datetime) -> int:
 def tick(*, now: datetime | None = None, limit: int | None = None) -> dict[str, int]:
     now = now or timezone.now()
     limit = limit or getattr(settings, "TICK_BATCH", 500)
-    products = claim_due(Product, now=now, limit=limit, host_of_row=lambda p: p.host)
-    suppliers = claim_due(Supplier, now=now, limit=limit, host_of_row=lambda s: host_of(s.store_url))
-    return {
-        "products": dispatch(Product, products, now=now),
-        "suppliers": dispatch(Supplier, suppliers, now=now),
-    }
+    done = {}
+    for name, model, host_of_row in (
+        ("products", Product, lambda p: p.host),
+        ("suppliers", Supplier, lambda s: host_of(s.store_url)),
+    ):
+        try:
+            claims = claim_due(model, now=now, limit=limit, host_of_row=host_of_row)
+            done[name] = dispatch(model, claims, now=now)
+        except (OperationalError, InterfaceError):
+            raise  # the database is away: the task retries (tasks.DB_RETRY)
+        except Exception:  # products failing must not stop suppliers, nor the other way round
+            log.exception("tick: claiming %s failed", name)
+            done[name] = 0
+    return done
+
+
+BUSY_MESSAGE = "The database is busy, try again in a moment."
+BUSY_WAIT_SECONDS = 3.0  # how long "check now" waits for another writer before saying so
+
+
+@contextmanager
+def _short_lock_wait(seconds: float):
+    """Wait at most `seconds` for a lock held by another writer (SQLite's single write lock; a row lock on
+    PostgreSQL), instead of the connection's default, so a web request answers quickly."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        default_ms = int(float(settings.DATABASES["default"].get("OPTIONS", {}).get("timeout", 5)) * 1000)
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute(f"PRAGMA busy_timeout = {default_ms}")
+        return
+    yield
 
 
 @dataclass(frozen=True)
@@ -139,15 +180,22 @@ def check_now(item) -> CheckNow:
     stays due and the next tick picks it up."""
     now = timezone.now()
     model = type(item)
-    with transaction.atomic():
-        row = model.objects.select_for_update().get(pk=item.pk)
-        if row.pending_slot is not None and row.next_check_at and row.next_check_at > now:
-            return CheckNow(True, "A check is already on its way.")
-        if row.pending_slot is None:
-            row.pending_slot = now
-        row.next_check_at = now + lease()
-        row.save(update_fields=["pending_slot", "next_check_at"])
-        claim = Claim(row.pk, row.pending_slot, 0)
+    try:
+        with _short_lock_wait(BUSY_WAIT_SECONDS), transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SET LOCAL lock_timeout = '{int(BUSY_WAIT_SECONDS * 1000)}ms'")
+            row = model.objects.only("pk", "pending_slot", "next_check_at").select_for_update().get(pk=item.pk)
+            if row.pending_slot is not None and row.next_check_at and row.next_check_at > now:
+                return CheckNow(True, "A check is already on its way.")
+            if row.pending_slot is None:
+                row.pending_slot = now
+            row.next_check_at = now + lease()
+            row.save(update_fields=["pending_slot", "next_check_at"])
+            claim = Claim(row.pk, row.pending_slot, 0)
+    except OperationalError as exc:  # "database is locked", a lock timeout: busy, not broken
+        log.warning("check now for %s %s: %s", model.__name__, item.pk, exc)
+        return CheckNow(False, BUSY_MESSAGE)
     if dispatch(model, [claim], now=now):
         return CheckNow(True, "Checking now.")
     return CheckNow(False, "The task queue is not reachable: the check will run at the next tick.")

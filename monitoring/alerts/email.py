@@ -9,13 +9,21 @@ each email exactly once in effect.
   row sends it. Temporary SMTP failures are retried with exponential backoff (bounded, then `failed`);
   permanent ones (a refused address) are marked failed at once. The Message-ID is fixed when the email is
   built, so a re-send after a crash carries the same id.
+- Delivery is at-least-once: the email is marked sent the moment the server answers 250 to DATA (before
+  QUIT, before anything else), so only a crash between that answer and that one UPDATE re-sends it, with
+  the same Message-ID, when the lease runs out. SMTP has no way to make that window zero.
+- One user's email that cannot be built or rendered is logged and retried; it never stops the others.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 import smtplib
+import socket
+import threading
+import time
 import uuid
 import zoneinfo
 from datetime import datetime, timedelta
@@ -23,7 +31,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -54,7 +62,10 @@ def _max_attempts() -> int:
     return int(getattr(settings, "EMAIL_MAX_ATTEMPTS", 12))
 
 
-SEND_LEASE = timedelta(minutes=5)  # longer than one SMTP conversation may take (EMAIL_TIMEOUT)
+# One SMTP conversation is cut after SEND_DEADLINE (a watchdog closes the socket, whatever the server drips),
+# so a sender's lease can be short: an email whose sender crashed is retried within SEND_LEASE.
+SEND_DEADLINE = 90.0  # seconds; each socket operation is also bounded by EMAIL_TIMEOUT
+SEND_LEASE = timedelta(minutes=2)
 
 
 # --- building emails -----------------------------------------------------------------------------------------
@@ -74,7 +85,10 @@ def build_emails(*, now: datetime) -> list[Email]:
     )
     built = []
     for owner_id in owners:
-        built += _build_for(owner_id, now)
+        try:
+            built += _build_for(owner_id, now)  # its own transaction: a failure rolls back this user only
+        except Exception:
+            log.exception("building the email of user %s failed; the others go on", owner_id)
     return built
 
 
@@ -196,15 +210,26 @@ def send_due(*, now: datetime | None = None) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"sent": 0, "retry": 0, "failed": 0}
     for email_id in due_emails(now):
-        if claim(email_id, now):
+        if not claim(email_id, now):
+            continue
+        try:
             counts[send_one(email_id, now=now)] += 1
+        except Exception as exc:  # one email that cannot be sent never stops the others
+            log.exception("sending email %s failed", email_id)
+            try:
+                counts[_retry(Email.objects.get(pk=email_id), f"{type(exc).__name__}: {exc}", now)] += 1
+            except Exception:
+                log.exception("could not record the failure of email %s", email_id)
     return counts
 
 
 def deliver(*, now: datetime | None = None) -> dict[str, int]:
     """The periodic task's work: build what is due, send what is pending."""
     now = now or timezone.now()
-    build_emails(now=now)
+    try:
+        build_emails(now=now)
+    except Exception:  # building failed as a whole (not one user): what is pending is still sent
+        log.exception("building emails failed")
     return send_due(now=now)
 
 
@@ -236,9 +261,19 @@ def send_one(email_id: int, *, now: datetime) -> str:
         return _fail(email, "Your account has no email address: add one in your settings.", permanent=True)
     try:
         message = render(email)
-        connection = get_connection(fail_silently=False)
-        message.connection = connection
-        message.send()
+    except Exception as exc:  # a row its templates cannot read: this email waits, the others go on
+        log.exception("email %s could not be rendered", email.pk)
+        return _retry(email, f"The email could not be built: {type(exc).__name__}: {exc}", now)
+    backend = get_connection(fail_silently=False)
+    message.connection = backend
+    watchdog = threading.Timer(SEND_DEADLINE, _cut, args=(backend,))
+    watchdog.daemon = True
+    accepted = False
+    try:
+        backend.open()  # opened here, so sending does not also say QUIT before we record the 250
+        watchdog.start()
+        backend.send_messages([message])
+        accepted = True
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         text = "; ".join(
@@ -255,8 +290,43 @@ def send_one(email_id: int, *, now: datetime) -> str:
         return _retry(email, f"The mail server said {exc.smtp_code} {msg}", now)
     except (TimeoutError, smtplib.SMTPException, OSError) as exc:
         return _retry(email, f"Could not reach the mail server: {exc or type(exc).__name__}", now)
-    Email.objects.filter(pk=email.pk).update(status=Email.Status.SENT, sent_at=now, claimed_until=None, last_error="")
+    finally:
+        watchdog.cancel()
+        if not accepted:
+            _close_quietly(backend)
+    # The server answered 250 to DATA: it holds the message. Recording that comes first, in its own
+    # (autocommitted) UPDATE, before QUIT or anything else that could fail or hang.
+    _mark_sent(email.pk, now)
+    _close_quietly(backend)
     return "sent"
+
+
+def _mark_sent(email_id: int, now: datetime) -> None:
+    for attempt in range(3):
+        try:
+            Email.objects.filter(pk=email_id).update(
+                status=Email.Status.SENT, sent_at=now, claimed_until=None, last_error=""
+            )
+            return
+        except DatabaseError:
+            if attempt == 2 or connection.in_atomic_block:
+                raise  # left "sending": re-sent with the same Message-ID when the lease runs out
+            log.warning("email %s: recording 'sent' failed, trying again", email_id)
+            connection.close()
+            time.sleep(1)
+
+
+def _cut(backend) -> None:
+    """The watchdog: the conversation took longer than SEND_DEADLINE; cut its socket."""
+    sock = getattr(getattr(backend, "connection", None), "sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+def _close_quietly(backend) -> None:
+    with contextlib.suppress(Exception):  # QUIT failing after the 250 changes nothing: the server has it
+        backend.close()
 
 
 def _retry(email: Email, error: str, now: datetime) -> str:

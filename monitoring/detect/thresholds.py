@@ -130,6 +130,8 @@ def coerce(name: str, raw):
         value = kind(str(raw)) if kind is Decimal else int(raw)
     except (ArithmeticError, ValueError, TypeError):
         return None
+    if isinstance(value, Decimal) and not value.is_finite():
+        return None  # NaN and infinity compare with nothing: never a threshold
     if meta["min"] is not None and value < meta["min"]:
         return None
     if meta["max"] is not None and value > meta["max"]:

@@ -15,6 +15,7 @@ It returns a Page for any HTTP answer and raises FetchError when there is no ans
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import email.utils
 import logging
@@ -29,6 +30,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpcore
 import httpx
+from celery.exceptions import SoftTimeLimitExceeded
 from httpcore._backends.sync import SyncStream
 
 from ..statuses import CheckStatus
@@ -43,6 +45,7 @@ RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
 BACKOFF_BASE = 0.5  # seconds; attempt n waits uniform(0, min(BACKOFF_CAP, BASE * 2**n))
 BACKOFF_CAP = 8.0
 MAX_RETRY_AFTER = 120.0  # a longer Retry-After pauses the host but does not hold this worker
+MAX_HOST_PAUSE = 3600.0  # no Retry-After pauses a host for longer: a shop cannot stop its own checks for good
 
 
 class FetchError(Exception):
@@ -174,14 +177,22 @@ class Fetcher:
             last_attempt = attempt == self.max_retries
             try:
                 page = self._follow(method, url, deadline, **kwargs)
+            except (FetchError, SoftTimeLimitExceeded):
+                raise
             except _Retryable as exc:
                 if last_attempt:
                     raise FetchError(CheckStatus.ERROR, f"{exc} (after {attempt + 1} attempts)") from None
                 self._backoff(attempt, deadline, str(exc))
                 continue
+            except Exception as exc:  # anything else a server made httpx or us raise: a failed fetch, never a crash
+                log.exception("fetch of %s raised", url)
+                raise FetchError(
+                    CheckStatus.ERROR, f"The fetch failed unexpectedly: {type(exc).__name__}: {exc}"[:480]
+                ) from None
             if page.status_code in RETRY_STATUSES and not last_attempt:
                 retry_after = _retry_after_seconds(page.headers.get("retry-after", ""))
                 if retry_after is not None and page.status_code in (429, 503):
+                    retry_after = min(retry_after, MAX_HOST_PAUSE)
                     self.limiter.pause(urlsplit(page.url).hostname or "", retry_after)
                     if retry_after > min(MAX_RETRY_AFTER, deadline - time.monotonic()):
                         raise FetchError(
@@ -208,7 +219,12 @@ class Fetcher:
             response_page, location = self._send_once(method, url, deadline, **kwargs)
             if location is None:
                 return response_page
-            url = urljoin(url, location)
+            try:
+                url = urljoin(url, location)
+            except ValueError:
+                raise FetchError(
+                    CheckStatus.ERROR, f"The shop redirected to an invalid address ({location[:200]!r})."
+                ) from None
             if response_page.status_code in (301, 302, 303) and method == "POST":
                 method, kwargs = "GET", {"headers": kwargs.get("headers")}
             kwargs.pop("params", None)  # the Location carries its own query
@@ -238,6 +254,7 @@ class Fetcher:
         watchdog = threading.Timer(remaining, attempt.cut)
         watchdog.daemon = True
         watchdog.start()
+        request = None
         try:
             request = self._client.build_request(method, url, timeout=httpx.Timeout(phase, pool=phase), **kwargs)
             response = self._client.send(request, stream=True)
@@ -256,6 +273,18 @@ class Fetcher:
                     CheckStatus.ERROR, f"The shop took longer than {self.total_timeout:.0f} s to answer."
                 ) from None
             raise _Retryable(f"Connection failed: {exc or type(exc).__name__}") from None
+        except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+            if request is not None and isinstance(exc, httpx.InvalidURL):
+                # httpx reads a redirect's Location as it answers (javascript:, a broken port...).
+                raise FetchError(
+                    CheckStatus.REFUSED, f"The shop redirected to an address that is not fetched ({exc})."
+                ) from None
+            # An address httpx cannot even build a request for: a bad IDNA name, a control character.
+            raise FetchError(
+                CheckStatus.ERROR, f"The address cannot be requested: {exc or type(exc).__name__} ({url[:200]!r})."
+            ) from None
+        except httpx.HTTPError as exc:  # any other protocol-level failure (local protocol error, decoding...)
+            raise FetchError(CheckStatus.ERROR, f"The fetch failed: {type(exc).__name__}: {exc}"[:480]) from None
         finally:
             watchdog.cancel()
         page = _page(response, body)
@@ -263,8 +292,8 @@ class Fetcher:
         return page, None
 
     def _read_body(self, response: httpx.Response, deadline: float) -> bytes:
-        declared = response.headers.get("content-length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+        declared = response.headers.get("content-length", "").strip()
+        if declared.isascii() and declared.isdigit() and int(declared) > self.max_bytes:
             raise FetchError(CheckStatus.ERROR, f"The page is larger than {self.max_bytes // 1024} KiB; not read.")
         decoder = _Decoder(response.headers.get("content-encoding", ""), self.max_bytes)
         raw = 0
@@ -355,17 +384,37 @@ def _decode_text(body: bytes, headers: dict[str, str]) -> str:
         if marker != -1:
             charset = head[marker + 8 : marker + 40].strip(b"\"' ").split(b'"')[0].split(b"'")[0].split(b";")[0]
             charset = charset.split(b">")[0].split(b"/")[0].strip().decode("ascii", "ignore")
+    codec = _text_codec(charset)
     try:
-        return body.decode(charset or "utf-8", errors="replace")
-    except LookupError:
+        return body.decode(codec, errors="replace")
+    except Exception:  # a codec that fails even with errors="replace"
         return body.decode("utf-8", errors="replace")
+
+
+# Codecs Python has that no web page is written in: they refuse errors="replace" (idna, undefined), turn
+# escapes into arbitrary characters (unicode_escape), or are not text encodings at all (base64, zlib, rot13).
+_NOT_FOR_PAGES = {"idna", "punycode", "undefined", "unicode_escape", "raw_unicode_escape"}
+
+
+def _text_codec(charset: str) -> str:
+    """The codec to decode a page with: the declared charset when Python knows it as a text encoding,
+    else UTF-8 (with replacement characters, which never fails)."""
+    if not charset or len(charset) > 40 or not charset.isascii() or not charset.isprintable():
+        return "utf-8"
+    try:
+        info = codecs.lookup(charset)
+    except (LookupError, ValueError, TypeError):
+        return "utf-8"
+    if not getattr(info, "_is_text_encoding", True) or info.name.replace("-", "_") in _NOT_FOR_PAGES:
+        return "utf-8"
+    return info.name
 
 
 def _retry_after_seconds(value: str) -> float | None:
     value = value.strip()
     if not value:
         return None
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

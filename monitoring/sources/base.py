@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from ..fetch.page import Page
 from ..observation import Observation
+from ..sanitize import clean_observation
 from ..statuses import CheckStatus
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def observe_page(adapter: Adapter, page: Page, url: str = "") -> Observation:
         )
     obs.url = obs.url or url
     obs.platform = obs.platform or adapter.platform
+    obs = clean_observation(obs)  # out-of-domain values become unknown before anything looks at them
     nothing_read = obs.price is None and not obs.title and obs.rating is None and obs.in_stock is None
     if obs.ok and nothing_read and (obs.store is None or obs.store.is_empty()):
         return Observation.failed(

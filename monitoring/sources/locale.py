@@ -7,6 +7,7 @@ depending on the buyer's site. These helpers read them all without being told th
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date
@@ -106,6 +107,10 @@ def parse_count(text) -> int | None:
         return None
     if isinstance(text, int) and not isinstance(text, bool):
         return text
+    if isinstance(text, float):
+        return int(text) if math.isfinite(text) else None
+    if _EXPONENT.search(str(text)):
+        return None  # "1e20" is no count a shop writes: garbage, not 1
     match = _COUNT.search(str(text).translate(_GROUP_SPACES))
     if not match:
         return None
@@ -157,6 +162,11 @@ def _iso_codes() -> frozenset[str]:
 _ISO_CURRENCIES = _iso_codes()
 
 
+# Scientific notation, and a minus before the first digit: garbage in a price or a count, never a value.
+_EXPONENT = re.compile(r"\d\s*[eE][+-]?\d")
+_NEGATIVE = re.compile(r"^[^\d]*[-\u2212\u2012\u2013]\s*[^\w\s]{0,3}\s*\d")
+
+
 def parse_price(text: str, default_currency: str = "") -> tuple[Decimal | None, str]:
     """("US $1,234.56") -> (Decimal("1234.56"), "USD"); "Free"/"Gratis" -> (0, currency); no amount -> None."""
     text = (text or "").translate(_GROUP_SPACES).strip()
@@ -164,6 +174,8 @@ def parse_price(text: str, default_currency: str = "") -> tuple[Decimal | None, 
     currency = _currency_of(text, default_currency)
     if not text:
         return None, currency
+    if _EXPONENT.search(text) or _NEGATIVE.match(text):
+        return None, currency  # "1e400", "-5": not a price (read as 1 and 5 before)
     amount_text = Price.fromstring(text).amount_text
     if amount_text is None or not re.search(r"\d", amount_text):
         if _FREE.search(text):

@@ -4,7 +4,9 @@ preview and the scheduled checks. It never raises for a shop's behaviour: every 
 from __future__ import annotations
 
 import hashlib
+import logging
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -14,9 +16,12 @@ from suppliers.platforms import clean_shop_url, detect
 
 from ..fetch import FetchError, blocks, get_fetcher
 from ..observation import Observation
+from ..sanitize import clean_observation
 from ..statuses import CheckStatus
 from .base import FetchContext, Page, observe_page
 from .registry import adapter_for, adapter_for_content
+
+log = logging.getLogger(__name__)
 
 
 def fetch_context_for(user) -> FetchContext:
@@ -32,15 +37,27 @@ def observe_url(url: str, *, platform: str = "", ctx: FetchContext | None = None
         return Observation.failed(CheckStatus.REFUSED, " ".join(exc.messages), url=url, platform=platform)
     try:
         adapter = adapter_for(platform or detect(url).platform)
-    except ValueError as exc:
+    except Exception as exc:  # an unknown platform, an address detect() cannot read
         return Observation.failed(CheckStatus.ERROR, str(exc), url=url, platform=platform)
     try:
         obs = adapter.observe(url, fetcher or get_fetcher(), ctx or FetchContext())
     except FetchError as exc:
-        return Observation.failed(exc.status, exc.message, url=url, platform=adapter.platform)
+        return clean_observation(Observation.failed(exc.status, exc.message, url=url, platform=adapter.platform))
+    except SoftTimeLimitExceeded:
+        raise  # the task's time is up: the check records that itself
+    except Exception as exc:  # whatever else a shop made an adapter or the fetcher raise: a failed check
+        log.exception("observing %s (%s) raised", url, adapter.platform)
+        return clean_observation(
+            Observation.failed(
+                CheckStatus.ERROR,
+                f"The check failed unexpectedly: {type(exc).__name__}: {exc}",
+                url=url,
+                platform=adapter.platform,
+            )
+        )
     obs.url = obs.url or url
     obs.platform = obs.platform or adapter.platform
-    return obs
+    return clean_observation(obs)
 
 
 def observe_url_shared(url: str, *, platform: str = "", ctx: FetchContext | None = None) -> Observation:
@@ -59,6 +76,14 @@ def observe_url_shared(url: str, *, platform: str = "", ctx: FetchContext | None
 
 def observe_document(text: str, *, url: str = "", platform: str = "") -> Observation:
     """A saved page or API answer, parsed exactly as a fetched one would be."""
-    adapter = adapter_for(platform) if platform else adapter_for_content(text, url)
-    page = Page(url=url, text=text, blocked_reason=blocks.detect(text))
-    return observe_page(adapter, page, url)
+    try:
+        adapter = adapter_for(platform) if platform else adapter_for_content(text, url)
+        page = Page(url=url, text=text, blocked_reason=blocks.detect(text))
+    except Exception as exc:  # a document that makes recognising it raise: unparseable, never a crash
+        log.exception("recognising a saved document (%s) raised", url)
+        return clean_observation(
+            Observation.failed(
+                CheckStatus.UNPARSEABLE, f"Could not read the document: {type(exc).__name__}: {exc}", url=url
+            )
+        )
+    return clean_observation(observe_page(adapter, page, url))

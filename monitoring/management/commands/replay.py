@@ -4,7 +4,7 @@ in a throwaway transaction (nothing is kept), and print what it finds."""
 import json
 import uuid
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -17,6 +17,7 @@ from monitoring.detect.thresholds import SETTINGS, coerce
 from monitoring.models import FindingEvent
 from monitoring.observation import Observation
 from monitoring.rates import clean_manual_rates
+from monitoring.sanitize import fee
 from monitoring.statuses import CheckStatus
 from suppliers.models import Product, Supplier
 
@@ -26,13 +27,17 @@ class _Rollback(Exception):
 
 
 def _amount(raw, name: str, where: str) -> Decimal:
-    try:
-        value = Decimal(str(raw))
-    except (InvalidOperation, ValueError):
-        raise CommandError(f"{where}: {raw!r} is not a number for {name}.", returncode=2) from None
-    if not value.is_finite() or value < 0:
-        raise CommandError(f"{where}: {name} must be a number of at least 0.", returncode=2)
+    value = fee(raw)  # a finite amount ≥ 0 within the money columns
+    if value is None:
+        raise CommandError(f"{where}: {raw!r} is not a valid value for {name}.", returncode=2)
     return value
+
+
+def _status(value) -> CheckStatus:
+    try:
+        return CheckStatus(value)
+    except ValueError:  # a status this version does not know: a failed check
+        return CheckStatus.ERROR
 
 
 class Command(BaseCommand):
@@ -86,6 +91,8 @@ class Command(BaseCommand):
         prefs = settings_for(user)
         output = []
         for number, record in enumerate(records, 1):
+            if not isinstance(record, dict):
+                raise CommandError(f"{path}:{number}: each line must be a JSON object.", returncode=2)
             if "settings" in record:
                 self._apply_settings(record["settings"], prefs, product, f"{path}:{number}")
                 continue
@@ -98,7 +105,7 @@ class Command(BaseCommand):
             obs = (
                 Observation.from_json(record)
                 if record.get("status", "ok") == "ok"
-                else Observation.failed(CheckStatus(record["status"]), record.get("message") or "")
+                else Observation.failed(_status(record["status"]), str(record.get("message") or ""))
             )
             Product.objects.filter(pk=product.pk).update(pending_slot=at, check_started_at=None)
             result = record_product_check(product.pk, slot=at, obs=obs, now=at)
@@ -122,11 +129,13 @@ class Command(BaseCommand):
 
     @staticmethod
     def _apply_settings(values: dict, prefs, product, where: str) -> None:
+        if not isinstance(values, dict):
+            raise CommandError(f"{where}: 'settings' must be an object.", returncode=2)
         for name, raw in values.items():
             if name == "my_price":
                 product.my_price = _amount(raw, name, where) if raw is not None else None
             elif name == "my_currency":
-                product.my_currency = str(raw).upper()
+                product.my_currency = str(raw).upper()[:3]
             elif name == "shipping_cost":
                 product.shipping_cost = _amount(raw, name, where)
             elif name == "variant":

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0003_notification_skipped_email_notification_email_and_more'),
+        ('monitoring', '0004_forget_out_of_range_values'),
     ]
 
     operations = [
