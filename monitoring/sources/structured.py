@@ -37,7 +37,7 @@ from extruct.w3cmicrodata import MicrodataExtractor
 from ..observation import Observation, Review, Shipping, Variant
 from .base import Adapter, Page, ParseError
 from .locale import currency_code, default_currency_for, parse_count, parse_date, parse_price
-from .visible import Candidate, PageView, VisiblePrice, price_candidates, visible_out_of_stock_message, visible_price
+from .visible import Candidate, PageView, VisiblePrice, collect_candidates, visible_out_of_stock_message, visible_price
 
 NO_DATA_MESSAGE = "No schema.org Product, Offer or OpenGraph product data on the page"
 
@@ -143,7 +143,7 @@ class StructuredAdapter(Adapter):
             microdata_area=_microdata_area(tree),
         )
         default_currency = default_currency_for(page.url, og.props.get("og:locale", "") or tree.get("lang", ""))
-        candidates = price_candidates(view, default_currency=default_currency)
+        candidates = collect_candidates(view, default_currency)
         seen = visible_price(candidates)
         _trust(obs, seen, candidates, has_markup=has_markup, shown_title=view.title)
         if obs.price is None and not has_markup:

@@ -46,16 +46,16 @@ HIDDEN_CLASSES = frozenset(
     {"hidden", "hide", "d-none", "is-hidden", "js-hidden", "u-hidden", "invisible", "blind", "sr-only",
      "visually-hidden", "visuallyhidden", "screen-reader-text", "a11y-hidden"}
 )  # fmt: skip
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|(?<![\w-])visibility\s*:\s*hidden", re.IGNORECASE)
 BUY_CONTROL_MARKERS = re.compile(
     r"cart|basket|buy|checkout|purchase|warenkorb|panier|carrinho|carrito|carrello|winkelwagen|koszyk|korzin|"
     r"in den korb|kaufen|acheter|comprar|acquista|koop|kup|купить|корзин|구매|장바구니|購買|购买|加入購物車",
     re.I,
 )
-_BUY_CONTROLS = lxml.etree.XPath(
-    "//form[@action] | //button | //input[@type='submit' or @type='button'] | //*[@data-add-to-cart]"
-    " | //a[@id or @class]"
-)
+_SKIP_TEXT_OF = frozenset({"script", "style", "noscript", "template", "textarea", "select", "option"})
+_HAS_DIGIT = re.compile(r"\d")
+_CONTROL_TAGS = frozenset({"button", "input", "form", "a"})
+MAX_TEXT_NODE = 200  # longer text nodes are paragraphs: neither a price label nor a stock label
 
 
 def element_is_page_copy(el: Any) -> bool:
@@ -94,6 +94,27 @@ class PageView:
         self.title_hint = title_hint
         self._microdata_area = microdata_area
         self._cache: dict[str, Any] = {}
+        self._copy: dict[Any, bool] = {}  # element -> is visible page copy (the keys keep lxml's proxies alive)
+
+    def is_copy(self, el: Any) -> bool:
+        """is_visible_page_copy, remembered per element: each ancestor is judged once per page."""
+        known = self._copy.get(el)
+        if known is not None:
+            return known
+        chain = []
+        node = el
+        verdict = True
+        while node is not None:
+            known = self._copy.get(node)
+            if known is not None:
+                verdict = known
+                break
+            chain.append(node)
+            node = node.getparent()
+        for node in reversed(chain):  # from the top down: a hidden ancestor hides everything below it
+            verdict = verdict and element_is_page_copy(node)
+            self._copy[node] = verdict
+        return self._copy[el]
 
     def _get(self, key: str, compute):
         if key not in self._cache:
@@ -101,26 +122,36 @@ class PageView:
         return self._cache[key]
 
     @property
+    def scan(self) -> _Scan:
+        return self._get("scan", lambda: _scan(self.tree))
+
+    @property
     def title(self) -> Any:
         """The main title: the first visible h1 with text, else the element that shows the product's name."""
         return self._get("title", self._find_title)
 
     def _find_title(self) -> Any:
-        for h in self.tree.iter("h1"):
-            if h.text_content().strip() and is_visible_page_copy(h):
+        """The h1 that names the product (its text agrees with the page's title), else the element whose text is
+        the product's name, else the first h1 that is not a link (a linked h1 is a card of a listing)."""
+        hints = _title_hints(self.title_hint)
+        headings = [h for h in self.scan.headings if h.text_content().strip() and self.is_copy(h)]
+        normalised = [_norm(hint) for hint in hints]
+        for h in headings:
+            text = _norm(h.text_content())
+            if any(n and (n in text or text in n) for n in normalised[:1]):
                 return h
-        hint = " ".join(self.title_hint.split())
-        if len(hint) >= 4:
+        for hint in hints:
             for el in _elements_with_text(self.tree, hint):
-                if is_visible_page_copy(el):
+                if self.is_copy(el):
                     return el
+        for h in headings:
+            if not any(a.tag == "a" for a in h.iterancestors()):
+                return h
         return None
 
     @property
     def buy_controls(self) -> list:
-        return self._get(
-            "buy", lambda: [c for c in _BUY_CONTROLS(self.tree) if is_buy_control(c) and is_visible_page_copy(c)]
-        )
+        return self._get("buy", lambda: [c for c in self.scan.controls if is_buy_control(c) and self.is_copy(c)])
 
     @property
     def buy_control(self) -> Any:
@@ -153,10 +184,30 @@ class PageView:
         return None
 
 
+_TITLE_SPLIT = re.compile(r"\s+[-|\u2013\u2014:\u00b7]+\s+")
+
+
+def _title_hints(*titles: str) -> list[str]:
+    """The product's name as the page may show it: the whole title, then its parts around " - " or " | "
+    (a site name can stand before or after it), longest first."""
+    hints: list[str] = []
+    for title in titles:
+        title = " ".join((title or "").split())
+        parts = sorted(_TITLE_SPLIT.split(title), key=len, reverse=True)
+        for hint in (title, *parts):
+            if len(hint) >= 4 and hint not in hints:
+                hints.append(hint)
+    return hints[:4]
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
 def _elements_with_text(tree: Any, text: str) -> list:
     literal = _xpath_literal(text)
     try:
-        return tree.xpath(f"//body//*[normalize-space(text())={literal} or normalize-space(.)={literal}]")[:5]
+        return tree.xpath(f"//body//*[normalize-space(text())={literal}]")[:5]
     except lxml.etree.XPathError:
         return []
 
@@ -176,7 +227,7 @@ def is_buy_control(el: Any) -> bool:
     if el.tag == "a":  # links are buy controls by their name only: "cart" in a link's text is the header's cart
         return bool(BUY_CONTROL_MARKERS.search(el.get("id", "")) or _BUY_LINK_CLASS.search(el.get("class", "")))
     text = el.text_content()[:200]
-    return bool(BUY_CONTROL_MARKERS.search(attrs) or BUY_CONTROL_MARKERS.search(text) or SOLD_OUT.search(text))
+    return bool(BUY_CONTROL_MARKERS.search(attrs) or BUY_CONTROL_MARKERS.search(text) or says_sold_out(text))
 
 
 _BUY_LINK_CLASS = re.compile(r"(?:^|[\s_-])(?:buy|add-?to-?(?:cart|basket|bag))", re.I)
@@ -218,6 +269,14 @@ OUT_OF_STOCK_PHRASES: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 _PHRASES = sorted({p for phrases in OUT_OF_STOCK_PHRASES.values() for p in phrases}, key=len, reverse=True)
 SOLD_OUT = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in _PHRASES) + r")(?!\w)", re.IGNORECASE)
+
+
+def says_sold_out(text: str) -> bool:
+    """SOLD_OUT.search, with a plain substring pass first (a case-insensitive alternation is slow on long text)."""
+    low = text.lower()
+    return any(p in low for p in _PHRASES) and SOLD_OUT.search(text) is not None
+
+
 # A message about picking up in a shop or checking a store's shelf says nothing about buying online.
 _IN_STORE = re.compile(
     r"pick ?up|pickup|in[- ]store|nearby|store availability|stores? near|click (?:&|and) collect|reserve|"
@@ -228,23 +287,75 @@ _IN_STORE = re.compile(
 # A stock message is a label ("Sold out", "Currently unavailable online"), not a sentence in a review or a
 # description: longer text nodes are not read as one.
 MAX_MESSAGE_LENGTH = 80
-_VISIBLE_TEXT = lxml.etree.XPath(
-    "//body//text()[normalize-space() and not(ancestor::script or ancestor::style or ancestor::noscript"
-    " or ancestor::template)]"
+
+
+@dataclass
+class _Scan:
+    """One walk over the body: short text with digits, short text with a sold-out phrase, controls, h1s."""
+
+    digits: list = field(default_factory=list)  # (text, owning element)
+    sold_out: list = field(default_factory=list)  # (text, owning element)
+    controls: list = field(default_factory=list)
+    headings: list = field(default_factory=list)
+
+
+_BODY_TEXT = lxml.etree.XPath("//body//text()")
+_CONTROLS = lxml.etree.XPath(
+    "//a[@id or @class] | //button | //input[@type] | //form[@action] | //*[@data-add-to-cart]"
 )
+_HEADINGS = lxml.etree.XPath("//body//h1")
+
+
+def _scan(tree: Any) -> _Scan:
+    """XPath selects by tag and node kind only (its string functions are slow in libxml2); Python filters."""
+    scan = _Scan()
+    short: list = []
+    for node in _BODY_TEXT(tree):
+        if len(node) > MAX_TEXT_NODE:
+            continue
+        owner = node.getparent()
+        if owner is None:
+            continue
+        if node.is_tail:
+            owner = owner.getparent()
+            if owner is None:
+                continue
+        elif owner.tag in _SKIP_TEXT_OF:
+            continue
+        if _HAS_DIGIT.search(node) is not None:
+            scan.digits.append((node, owner))
+        if len(node) <= 2 * MAX_MESSAGE_LENGTH:
+            short.append((node, owner))
+    # The few sold-out phrases this page's short texts hold at all, then only those texts that hold one.
+    joined = "\n".join(node for node, _ in short).lower()
+    present = [p for p in _PHRASES if p in joined]
+    if present:
+        phrase = re.compile("|".join(re.escape(p) for p in present), re.IGNORECASE)
+        scan.sold_out = [(node, owner) for node, owner in short if phrase.search(node)]
+    for el in _CONTROLS(tree):
+        tag = el.tag
+        if tag == "a":
+            names = f"{el.get('id', '')} {el.get('class', '')}".lower()
+            if "buy" in names or "cart" in names or "basket" in names or "bag" in names:
+                scan.controls.append(el)
+        elif tag != "input" or el.get("type", "").lower() in ("submit", "button"):
+            scan.controls.append(el)
+    scan.headings = _HEADINGS(tree)
+    return scan
 
 
 def visible_out_of_stock_message(view: PageView) -> str:
     """A short visible sold-out label inside the main product area (the whole page when it shows none),
     about buying this item online: not a store pick-up notice, not another seller's or product's row."""
-    for node in _VISIBLE_TEXT(view.tree):
-        text = " ".join(str(node).split())
+    for raw, element in view.scan.sold_out:
+        text = " ".join(raw.split())
+        if not text:
+            continue
         if len(text) > MAX_MESSAGE_LENGTH:
             continue
-        if not SOLD_OUT.search(text) or _IN_STORE.search(text):
+        if not says_sold_out(text) or _IN_STORE.search(text):
             continue
-        element = node.getparent()
-        if element is None or not is_visible_page_copy(element):
+        if not view.is_copy(element):
             continue
         context = " ".join(element.text_content().split())
         if len(context) <= 2 * MAX_MESSAGE_LENGTH and _IN_STORE.search(context):
@@ -273,10 +384,6 @@ class Candidate:
     bid: bool = False  # an auction's current bid
 
 
-_DIGIT_TEXT = lxml.etree.XPath(
-    "//body//text()[translate(., '0123456789', '') != . and not(ancestor::script or ancestor::style"
-    " or ancestor::noscript or ancestor::template or ancestor::select or ancestor::option or ancestor::textarea)]"
-)
 MAX_PRICE_TEXT = 60  # "€ 20,-", "最低價$99元起/包", "Now £12.99": a price is a label, not a paragraph
 _STRUCK_TAGS = frozenset({"del", "s", "strike"})
 _STRUCK_STYLE = re.compile(r"line-through", re.I)
@@ -321,7 +428,8 @@ _INSTALMENT_TEXT = re.compile(
 _SHIPPING_TEXT = re.compile(
     r"shipping|delivery|deliver|versand|lieferung|liefer|envío|envio|spedizione|livraison|frete|verzend|"
     r"dostawa|porto|postage|\bover\b|\bab\b|\bfrom\b|\bunder\b|orders?|bestellwert|bonus|cashback|points|"
-    r"적립|캐시백|coupon|gutschein|voucher",
+    r"적립|캐시백|coupon|gutschein|voucher|배송|送料|运费|運費|配送|免運|доставк|up to|bis zu|hasta|jusqu|fino a|최대|"
+    r"\bmin\.?\b|\bmax\.?\b|minimum|maximum",
     re.I,
 )
 _BID_TEXT = re.compile(
@@ -340,10 +448,24 @@ _NUMBER_IN_TEXT = re.compile(r"\d[\d.,'\u00a0\u202f ]*")
 
 
 def price_candidates(html_or_tree: Any, *, default_currency: str = "", title_hint: str = "") -> list[Candidate]:
-    """Every visible price on the page, most likely current price first (ties in page order)."""
-    view = html_or_tree if isinstance(html_or_tree, PageView) else PageView(_tree(html_or_tree), title_hint=title_hint)
-    candidates = _candidates(view, default_currency)
-    return sorted(candidates, key=lambda c: -c.confidence)
+    """Every visible price on the page with a selector to find it again, most likely current price first (ties
+    in page order). For the user who picks the price: the live check uses `collect_candidates`."""
+    view = _view(html_or_tree, title_hint)
+    candidates = sorted(_candidates(view, default_currency, classify_all=True), key=lambda c: -c.confidence)
+    for candidate in candidates:
+        candidate.selector = css_path(candidate.element)
+    return candidates
+
+
+def collect_candidates(view: PageView, default_currency: str = "") -> list[Candidate]:
+    """The candidates, scored, without selectors (building those costs time the live path does not need)."""
+    return sorted(_candidates(view, default_currency), key=lambda c: -c.confidence)
+
+
+def _view(html_or_tree: Any, title_hint: str = "") -> PageView:
+    if isinstance(html_or_tree, PageView):
+        return html_or_tree
+    return PageView(_tree(html_or_tree), title_hint=title_hint)
 
 
 def _tree(html_or_tree: Any) -> Any:
@@ -352,20 +474,12 @@ def _tree(html_or_tree: Any) -> Any:
     return html_or_tree
 
 
-def _candidates(view: PageView, default_currency: str) -> list[Candidate]:
+def _candidates(view: PageView, default_currency: str, *, classify_all: bool = False) -> list[Candidate]:
     seen: dict[int, Candidate] = {}
     out: list[Candidate] = []
-    for node in _DIGIT_TEXT(view.tree):
-        raw = str(node)
-        if len(raw) > 200:
+    for raw, owner in view.scan.digits:
+        if len(raw) > MAX_PRICE_TEXT and len(raw.strip()) > MAX_PRICE_TEXT:
             continue
-        owner = node.getparent()
-        if owner is None:
-            continue
-        if node.is_tail:
-            owner = owner.getparent()
-            if owner is None:
-                continue
         element, text, currency = _priced_element(owner, default_currency)
         if element is None or id(element) in seen:
             continue
@@ -377,8 +491,8 @@ def _candidates(view: PageView, default_currency: str) -> list[Candidate]:
         )
         seen[id(element)] = candidate
         out.append(candidate)
-    for index, candidate in enumerate(out):
-        _score(candidate, view, index)
+    for candidate in out:
+        _score(candidate, view, classify_all=classify_all)
     return out
 
 
@@ -459,15 +573,15 @@ def _classify(candidate: Candidate) -> str:
     return "current"
 
 
-def _score(candidate: Candidate, view: PageView, index: int) -> None:
+def _score(candidate: Candidate, view: PageView, *, classify_all: bool) -> None:
+    """Confidence from where the price sits; its kind from its markup and words. Candidates too far from the
+    product to ever be its price are classified only when asked (the user's list): the live check skips them."""
     el = candidate.element
-    candidate.selector = css_path(el)
-    if not is_visible_page_copy(el):
+    if not view.is_copy(el):
         candidate.kind = "other-product"
         candidate.where = "elsewhere on the page (hidden, page furniture or another product)"
         candidate.confidence = 0.0
         return
-    candidate.kind = _classify(candidate)
     score = 0.1
     where = "elsewhere on the page"
     area, title, buy = view.area, view.title, view.buy_control
@@ -475,24 +589,28 @@ def _score(candidate: Candidate, view: PageView, index: int) -> None:
         score += 0.3
         where = "in the product area"
     if title is not None:
-        _, up, _down = _levels_to_common(el, title)
+        _, up, down = _levels_to_common(el, title)
         if up <= 4:
-            score += 0.25 - 0.05 * max(0, up - 1)
-            where = "near the title"
+            score += max(0.0, 0.25 - 0.03 * max(0, up + down - 2))
+            where = "near the title" if up + down <= 5 else where
         if _follows(el, title):
             score += 0.05
     if buy is not None:
-        _, up, _down = _levels_to_common(el, buy)
+        _, up, down = _levels_to_common(el, buy)
         if up <= 4:
-            score += 0.25 - 0.05 * max(0, up - 1)
-            where = "next to the buy button"
+            score += max(0.0, 0.25 - 0.03 * max(0, up + down - 2))
+            where = "next to the buy button" if up + down <= 6 else where
     if any(_PRICE_CLASS.search(f"{n.get('class', '')} {n.get('id', '')} {n.get('itemprop', '')}")
            for n in [el, *list(el.iterancestors())[:2]] if isinstance(n.tag, str)):  # fmt: skip
         score += 0.1
+    if classify_all or score + 0.1 >= MIN_CONFIDENCE:
+        candidate.kind = _classify(candidate)
     if candidate.bid:
         score += 0.1
     if candidate.kind != "current":
         score *= 0.2
+    elif len(_NUMBER_IN_TEXT.findall(candidate.text)) > 1:  # "2,500원9,800원 ...": which number is the price?
+        score *= 0.6
     candidate.where = where
     candidate.confidence = round(min(score, 1.0), 3)
 
