@@ -139,7 +139,7 @@ class StructuredAdapter(Adapter):
         obs.title = strip_site_name(obs.title, og.site_name)
         view = PageView(
             tree,
-            title_hint=obs.title or og.props.get("og:title", "") or _document_title(tree),
+            title_hint=(obs.title, _document_title(tree), og.props.get("og:title", "")),
             microdata_area=_microdata_area(tree),
         )
         default_currency = default_currency_for(page.url, og.props.get("og:locale", "") or tree.get("lang", ""))
@@ -1032,8 +1032,11 @@ def _clean_text(text: str) -> str:
 
 def _first_present(node: dict, *keys: str) -> Any:
     for key in keys:
-        if _scalar(node.get(key)) not in (None, ""):
-            return node[key]
+        value = node.get(key)
+        if isinstance(value, dict) and _money(value)[0] is not None:  # a nested price object
+            return value
+        if _scalar(value) not in (None, ""):
+            return value
     return None
 
 

@@ -89,9 +89,11 @@ def is_inside(element: Any, area: Any) -> bool:
 class PageView:
     """What several readers need from one tree, each looked up once and only when asked for."""
 
-    def __init__(self, tree: lxml.html.HtmlElement, *, title_hint: str = "", microdata_area: Any = None):
+    def __init__(
+        self, tree: lxml.html.HtmlElement, *, title_hint: str | tuple[str, ...] = "", microdata_area: Any = None
+    ):
         self.tree = tree
-        self.title_hint = title_hint
+        self.title_hints = (title_hint,) if isinstance(title_hint, str) else tuple(title_hint)
         self._microdata_area = microdata_area
         self._cache: dict[str, Any] = {}
         self._copy: dict[Any, bool] = {}  # element -> is visible page copy (the keys keep lxml's proxies alive)
@@ -133,12 +135,12 @@ class PageView:
     def _find_title(self) -> Any:
         """The h1 that names the product (its text agrees with the page's title), else the element whose text is
         the product's name, else the first h1 that is not a link (a linked h1 is a card of a listing)."""
-        hints = _title_hints(self.title_hint)
+        hints = _title_hints(*self.title_hints)
         headings = [h for h in self.scan.headings if h.text_content().strip() and self.is_copy(h)]
-        normalised = [_norm(hint) for hint in hints]
+        whole = [n for n in (_norm(t) for t in self.title_hints) if n]
         for h in headings:
             text = _norm(h.text_content())
-            if any(n and (n in text or text in n) for n in normalised[:1]):
+            if text and any(n in text or text in n for n in whole):
                 return h
         for hint in hints:
             for el in _elements_with_text(self.tree, hint):
@@ -197,7 +199,7 @@ def _title_hints(*titles: str) -> list[str]:
         for hint in (title, *parts):
             if len(hint) >= 4 and hint not in hints:
                 hints.append(hint)
-    return hints[:4]
+    return hints[:6]
 
 
 def _norm(text: str) -> str:
