@@ -481,7 +481,7 @@ def _fill(obs: Observation, other: Observation) -> None:
 
 def _read_product(found: _Found, family: list[dict], page_url: str) -> _Reading:
     node = found.node
-    offers = list(_offers(node))
+    offers = list(_offers(node, variant=node if family else None))
     for sibling in family:  # one Product per size/colour: each is a variant of this one
         offers.extend(_offers(sibling, variant=sibling))
     summary = _summarise(offers)

@@ -346,6 +346,24 @@ def _scan(tree: Any) -> _Scan:
     return scan
 
 
+_STORE_BLOCK = re.compile(
+    r"(?:^|[\s_-])(?:in-?)?stores?(?:$|[\s_-])|pick-?up|click-?(?:and-?|n-?)?collect|(?:^|[\s_-])branch|filiale|"
+    r"tienda|magasin|negozio|winkel|sklep|loja",
+    re.I,
+)
+
+
+def _about_a_store(element: Any) -> bool:
+    """Is a sold-out label about a physical shop: its own or its block's words, or a store block's class?"""
+    for level, node in enumerate([element, *list(element.iterancestors())[:2]]):
+        text = " ".join(node.text_content().split())
+        if len(text) <= 2 * MAX_MESSAGE_LENGTH and _IN_STORE.search(text):
+            return True
+        if level and _STORE_BLOCK.search(f"{node.get('class', '')} {node.get('id', '')}"):
+            return True
+    return False
+
+
 def visible_out_of_stock_message(view: PageView) -> str:
     """A short visible sold-out label inside the main product area (the whole page when it shows none),
     about buying this item online: not a store pick-up notice, not another seller's or product's row."""
@@ -359,8 +377,7 @@ def visible_out_of_stock_message(view: PageView) -> str:
             continue
         if not view.is_copy(element):
             continue
-        context = " ".join(element.text_content().split())
-        if len(context) <= 2 * MAX_MESSAGE_LENGTH and _IN_STORE.search(context):
+        if _about_a_store(element):
             continue
         area = view.area
         if area is None or is_inside(element, area):
@@ -538,11 +555,13 @@ def _value_of(raw: str, text: str) -> Decimal | None:
 def _classify(candidate: Candidate) -> str:
     el = candidate.element
     text = candidate.text
+    # The label before a price ("Starting bid:", "Grundpreis") can sit in the parent: its text counts when the
+    # parent shows this one number only (a price box with two prices would lend one's words to the other).
     context = text
     parent = el.getparent()
     if parent is not None and parent.tag not in ("body", "html"):
         parent_text = " ".join(parent.text_content().split())
-        if len(parent_text) <= 2 * MAX_PRICE_TEXT:
+        if len(parent_text) <= 2 * MAX_PRICE_TEXT and len(_NUMBER_IN_TEXT.findall(parent_text)) == 1:
             context = parent_text
     for node in [el, *list(el.iterancestors())[:3]]:
         if not isinstance(node.tag, str):
