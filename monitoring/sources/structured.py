@@ -37,7 +37,16 @@ from extruct.w3cmicrodata import MicrodataExtractor
 from ..observation import Observation, Review, Shipping, Variant
 from .base import Adapter, Page, ParseError
 from .locale import currency_code, default_currency_for, parse_count, parse_date, parse_price
-from .visible import Candidate, PageView, VisiblePrice, collect_candidates, visible_out_of_stock_message, visible_price
+from .visible import (
+    Candidate,
+    PageView,
+    VisiblePrice,
+    collect_candidates,
+    html_tree,
+    text_of,
+    visible_out_of_stock_message,
+    visible_price,
+)
 
 NO_DATA_MESSAGE = "No schema.org Product, Offer or OpenGraph product data on the page"
 
@@ -149,8 +158,8 @@ class StructuredAdapter(Adapter):
         if obs.price is None and not has_markup:
             raise ParseError(NO_DATA_MESSAGE)
         if not has_markup:
-            obs.title = obs.title or _clean_text(view.title.text_content()) if view.title is not None else obs.title
-            obs.title = strip_site_name(obs.title or _document_title(tree), og.site_name)
+            shown = _clean_text(text_of(view.title)) if view.title is not None else ""
+            obs.title = strip_site_name(obs.title or shown or _document_title(tree), og.site_name)
         obs.image = obs.image or _absolute(og.props.get("og:image", ""), page.url)
         _cross_check_stock(obs, view, mixed_stock=product is not None and product.mixed_stock)
         obs.platform = self.platform
@@ -158,21 +167,21 @@ class StructuredAdapter(Adapter):
         return obs
 
 
-def parse_html(text: str) -> lxml.html.HtmlElement:
+def parse_html(text: str) -> lxml.etree._Element:
     """One lxml tree for every extractor; an empty or non-HTML body is a ParseError, not a crash."""
     if not text or not text.strip():
         raise ParseError("The page is empty.")
     # lxml refuses a str that declares its encoding; the text is already decoded, so the declaration goes.
     text = _XML_DECLARATION.sub("", text, count=1)
     try:
-        return lxml.html.document_fromstring(text)
+        return html_tree(text)
     except lxml.etree.ParserError as exc:
         raise ParseError(f"The page is not HTML: {exc}") from exc
 
 
-def _document_title(tree: lxml.html.HtmlElement) -> str:
+def _document_title(tree: lxml.etree._Element) -> str:
     title = tree.find(".//title")
-    text = _clean_text(title.text_content()) if title is not None else ""
+    text = _clean_text(text_of(title)) if title is not None else ""
     for separator in _TITLE_SEPARATORS:  # "Blue Mug - Acme": the product's part
         head, sep, _tail = text.partition(separator)
         if sep and head.strip():
@@ -245,7 +254,7 @@ def _titles_agree(title: str, element: Any) -> bool:
     def norm(text: str) -> str:
         return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
-    a, b = norm(title), norm(element.text_content())
+    a, b = norm(title), norm(text_of(element))
     return bool(a and b) and (a in b or b in a)
 
 
@@ -270,7 +279,7 @@ class _Reading:
     mixed_stock: bool = False  # some offers in stock, some not: a "Sold out" label on the page is expected
 
 
-def _main_product(tree: lxml.html.HtmlElement, page_url: str) -> _Reading | None:
+def _main_product(tree: lxml.etree._Element, page_url: str) -> _Reading | None:
     readings: list[_Reading] = []
     for items in (_jsonld_items(tree), _microdata_items(tree, page_url)):
         found = _find_products(items)
@@ -287,7 +296,7 @@ def _main_product(tree: lxml.html.HtmlElement, page_url: str) -> _Reading | None
     return main
 
 
-def _jsonld_items(tree: lxml.html.HtmlElement) -> list:
+def _jsonld_items(tree: lxml.etree._Element) -> list:
     extractor = JsonLdExtractor()
     items: list = []
     for script in _LD_SCRIPTS(tree):
@@ -298,14 +307,42 @@ def _jsonld_items(tree: lxml.html.HtmlElement) -> list:
     return [canonical(item) for item in items]
 
 
-def _microdata_items(tree: lxml.html.HtmlElement, page_url: str) -> list:
-    if not tree.xpath("boolean(//*[@itemscope])"):
+_HAS_ITEMSCOPE = lxml.etree.XPath("boolean(//*[@itemscope])")
+
+
+def _microdata_items(tree: lxml.etree._Element, page_url: str) -> list:
+    if not _HAS_ITEMSCOPE(tree):
         return []
-    return [canonical(_microdata_as_jsonld(i)) for i in MicrodataExtractor().extract_items(tree, page_url or None)]
+    return [canonical(_microdata_as_jsonld(i)) for i in _Microdata().extract_items(tree, page_url or None)]
 
 
-def _microdata_area(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
+class _Microdata(MicrodataExtractor):
+    """extruct's microdata reader on a plain lxml.etree tree: its text content without lxml.html's Cleaner (which
+    needs lxml.html elements): the text of the element, scripts, styles and comments left out."""
+
+    def _extract_textContent(self, node):
+        parts: list[str] = []
+        _collect_text(node, parts)
+        return " ".join("".join(parts).split())
+
+
+_NO_TEXT_TAGS = frozenset({"script", "style", "noscript", "template"})
+
+
+def _collect_text(el: Any, parts: list[str]) -> None:
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in _NO_TEXT_TAGS:
+            _collect_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+
+
+def _microdata_area(tree: lxml.etree._Element) -> lxml.etree._Element | None:
     """The outermost microdata Product element: the main product area when the page marks one up."""
+    if not _HAS_ITEMSCOPE(tree):
+        return None
     for el in tree.xpath("//*[@itemscope and @itemtype]"):
         kinds = {_canonical_type(t) for t in el.get("itemtype", "").split()}
         if kinds & PRODUCT_TYPES and not el.xpath("ancestor::*[@itemscope]"):
@@ -837,7 +874,7 @@ class _OpenGraph:
         return _currency(self.props.get("product:price:currency") or self.props.get("og:price:currency"))
 
 
-def _opengraph(tree: lxml.html.HtmlElement) -> _OpenGraph:
+def _opengraph(tree: lxml.etree._Element) -> _OpenGraph:
     """og:* and product:* tags wherever they are (<head> or <body>), as `property` or as `name`."""
     props: dict[str, str] = {}
     for meta in _META(tree):

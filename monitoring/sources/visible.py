@@ -16,7 +16,9 @@ When two different prices are equally likely, there is no price: a wrong price i
 
 from __future__ import annotations
 
+import functools
 import re
+import threading
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -25,6 +27,24 @@ import lxml.etree
 import lxml.html
 
 from .locale import currency_in, parse_number
+
+# The page is parsed with lxml.etree's HTML parser, not lxml.html's: lxml.html looks up a Python element class
+# for every element proxy it hands out, which costs more than all of this module's own work on a big page.
+# Text is read with the XPath string() function (what lxml.html's text_content() does), so either tree works.
+text_of = lxml.etree.XPath("string()", smart_strings=False)
+_PARSERS = threading.local()
+
+
+def html_tree(text: str | bytes) -> Any:
+    """The page's lxml tree (plain lxml.etree elements); lxml.etree.ParserError when there is nothing to parse."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = lxml.etree.HTMLParser(collect_ids=False)
+    root = lxml.etree.fromstring(text, parser)
+    if root is None:
+        raise lxml.etree.ParserError("Document is empty")
+    return root
+
 
 # --- page furniture ---------------------------------------------------------------------------------------------
 
@@ -90,7 +110,7 @@ class PageView:
     """What several readers need from one tree, each looked up once and only when asked for."""
 
     def __init__(
-        self, tree: lxml.html.HtmlElement, *, title_hint: str | tuple[str, ...] = "", microdata_area: Any = None
+        self, tree: lxml.etree._Element, *, title_hint: str | tuple[str, ...] = "", microdata_area: Any = None
     ):
         self.tree = tree
         self.title_hints = (title_hint,) if isinstance(title_hint, str) else tuple(title_hint)
@@ -136,10 +156,10 @@ class PageView:
         """The h1 that names the product (its text agrees with the page's title), else the element whose text is
         the product's name, else the first h1 that is not a link (a linked h1 is a card of a listing)."""
         hints = _title_hints(*self.title_hints)
-        headings = [h for h in self.scan.headings if h.text_content().strip() and self.is_copy(h)]
+        headings = [h for h in self.scan.headings if text_of(h).strip() and self.is_copy(h)]
         whole = [n for n in (_norm(t) for t in self.title_hints) if n]
         for h in headings:
-            text = _norm(h.text_content())
+            text = _norm(text_of(h))
             if text and any(n in text or text in n for n in whole):
                 return h
         for hint in hints:
@@ -228,7 +248,7 @@ def is_buy_control(el: Any) -> bool:
     attrs = " ".join(el.get(a, "") for a in ("name", "id", "class", "value", "aria-label", "data-add-to-cart"))
     if el.tag == "a":  # links are buy controls by their name only: "cart" in a link's text is the header's cart
         return bool(BUY_CONTROL_MARKERS.search(el.get("id", "")) or _BUY_LINK_CLASS.search(el.get("class", "")))
-    text = el.text_content()[:200]
+    text = text_of(el)[:200]
     return bool(BUY_CONTROL_MARKERS.search(attrs) or BUY_CONTROL_MARKERS.search(text) or says_sold_out(text))
 
 
@@ -302,6 +322,18 @@ class _Scan:
 
 
 _BODY_TEXT = lxml.etree.XPath("//body//text()")
+
+
+def _owner(node: Any) -> Any:
+    """The element whose text a text node is (a tail belongs to the parent); None for a script's or a style's."""
+    owner = node.getparent()
+    if owner is None:
+        return None
+    if node.is_tail:
+        return owner.getparent()
+    return None if owner.tag in _SKIP_TEXT_OF else owner
+
+
 _CONTROLS = lxml.etree.XPath(
     "//a[@id or @class] | //button | //input[@type] | //form[@action] | //*[@data-add-to-cart]"
 )
@@ -309,31 +341,30 @@ _HEADINGS = lxml.etree.XPath("//body//h1")
 
 
 def _scan(tree: Any) -> _Scan:
-    """XPath selects by tag and node kind only (its string functions are slow in libxml2); Python filters."""
+    """XPath selects by tag and node kind only (its string functions are slow in libxml2); Python filters, and
+    asks a text node for its element only when the text is worth it (most are whitespace or long copy)."""
     scan = _Scan()
     short: list = []
     for node in _BODY_TEXT(tree):
-        if len(node) > MAX_TEXT_NODE:
-            continue
-        owner = node.getparent()
-        if owner is None:
-            continue
-        if node.is_tail:
-            owner = owner.getparent()
-            if owner is None:
-                continue
-        elif owner.tag in _SKIP_TEXT_OF:
+        size = len(node)
+        if size > MAX_TEXT_NODE:
             continue
         if _HAS_DIGIT.search(node) is not None:
-            scan.digits.append((node, owner))
-        if len(node) <= 2 * MAX_MESSAGE_LENGTH:
-            short.append((node, owner))
+            owner = _owner(node)
+            if owner is not None:
+                scan.digits.append((node, owner))
+                if size <= 2 * MAX_MESSAGE_LENGTH:
+                    short.append(node)
+        elif size <= 2 * MAX_MESSAGE_LENGTH and not node.isspace():
+            short.append(node)
     # The few sold-out phrases this page's short texts hold at all, then only those texts that hold one.
-    joined = "\n".join(node for node, _ in short).lower()
+    joined = "\n".join(short).lower()
     present = [p for p in _PHRASES if p in joined]
     if present:
         phrase = re.compile("|".join(re.escape(p) for p in present), re.IGNORECASE)
-        scan.sold_out = [(node, owner) for node, owner in short if phrase.search(node)]
+        for node in short:
+            if phrase.search(node) and (owner := _owner(node)) is not None:
+                scan.sold_out.append((node, owner))
     for el in _CONTROLS(tree):
         tag = el.tag
         if tag == "a":
@@ -356,7 +387,7 @@ _STORE_BLOCK = re.compile(
 def _about_a_store(element: Any) -> bool:
     """Is a sold-out label about a physical shop: its own or its block's words, or a store block's class?"""
     for level, node in enumerate([element, *list(element.iterancestors())[:2]]):
-        text = " ".join(node.text_content().split())
+        text = " ".join(text_of(node).split())
         if len(text) <= 2 * MAX_MESSAGE_LENGTH and _IN_STORE.search(text):
             return True
         if level and _STORE_BLOCK.search(f"{node.get('class', '')} {node.get('id', '')}"):
@@ -489,18 +520,30 @@ def _view(html_or_tree: Any, title_hint: str = "") -> PageView:
 
 def _tree(html_or_tree: Any) -> Any:
     if isinstance(html_or_tree, str | bytes):
-        return lxml.html.document_fromstring(html_or_tree)
+        return html_tree(html_or_tree)
     return html_or_tree
 
 
 def _candidates(view: PageView, default_currency: str, *, classify_all: bool = False) -> list[Candidate]:
-    seen: dict[int, Candidate] = {}
+    seen: dict[Any, Candidate | None] = {}
+    looked: dict[Any, tuple[Any, str, str]] = {}  # element -> its _priced_element answer, asked once per page
+    texts: dict[Any, str] = {}
     out: list[Candidate] = []
     for raw, owner in view.scan.digits:
         if len(raw) > MAX_PRICE_TEXT and len(raw.strip()) > MAX_PRICE_TEXT:
             continue
-        element, text, currency = _priced_element(owner, default_currency)
-        if element is None or id(element) in seen:
+        if not classify_all and len(_LETTERS_ONLY.sub("", raw)) > 24:  # a sentence with a number in it
+            continue
+        if not classify_all and not view.is_copy(owner):  # a hidden or furniture block hides its prices
+            continue
+        answer = looked.get(owner)
+        if answer is None:
+            answer = looked[owner] = _priced_element(owner, default_currency, texts)
+        element, text, currency = answer
+        if element is None or element in seen:
+            continue
+        if not classify_all and not view.is_copy(element):  # hidden, furniture, another product: never the price
+            seen[element] = None
             continue
         value = _value_of(raw, text)
         if value is None or value <= 0:
@@ -508,27 +551,39 @@ def _candidates(view: PageView, default_currency: str, *, classify_all: bool = F
         candidate = Candidate(
             text=text, value=value, currency=currency, selector="", where="", confidence=0.0, element=element
         )
-        seen[id(element)] = candidate
+        seen[element] = candidate
         out.append(candidate)
     for candidate in out:
         _score(candidate, view, classify_all=classify_all)
     return out
 
 
-def _priced_element(owner: Any, default_currency: str) -> tuple[Any, str, str]:
+@functools.lru_cache(maxsize=4096)
+def _currency_in(text: str, default_currency: str) -> str:
+    return currency_in(text, default_currency)  # the same labels ("€", "49,99 €") repeat across a page
+
+
+_LETTERS_ONLY = re.compile(r"[\W\d_]+")
+_NO_MARKER = re.compile(r"[\d\s.,:;/%()+\-\u2013~#*'\u00a0]*")  # digits and punctuation only: no currency
+
+
+def _priced_element(owner: Any, default_currency: str, texts: dict) -> tuple[Any, str, str]:
     """The smallest element around a number that also shows a currency ("€ <span>20,-</span>")."""
     el = owner
     for level in range(3):
         if el is None or not isinstance(el.tag, str) or el.tag in ("body", "html"):
             break
-        text = " ".join(el.text_content().split())
+        text = texts.get(el)
+        if text is None:  # siblings share their parent: its text is read once
+            text = texts[el] = " ".join(text_of(el).split())
         if len(text) > MAX_PRICE_TEXT:
             break
         if level and len(_NUMBER_IN_TEXT.findall(text)) > 1:  # the currency found up there is another number's
             break
-        currency = currency_in(text, default_currency)
-        if currency or _has_currency_marker(text):
-            return el, text, currency
+        if not _NO_MARKER.fullmatch(text):
+            currency = _currency_in(text, default_currency)
+            if currency or _has_currency_marker(text):
+                return el, text, currency
         el = el.getparent()
     return None, "", ""
 
@@ -560,7 +615,7 @@ def _classify(candidate: Candidate) -> str:
     context = text
     parent = el.getparent()
     if parent is not None and parent.tag not in ("body", "html"):
-        parent_text = " ".join(parent.text_content().split())
+        parent_text = " ".join(text_of(parent).split())
         if len(parent_text) <= 2 * MAX_PRICE_TEXT and len(_NUMBER_IN_TEXT.findall(parent_text)) == 1:
             context = parent_text
     for node in [el, *list(el.iterancestors())[:3]]:
@@ -572,7 +627,7 @@ def _classify(candidate: Candidate) -> str:
             return "was"
     for node in el.iterdescendants():  # "<span class=price><del>€50</del></span>": the price is struck
         struck = isinstance(node.tag, str) and (node.tag in _STRUCK_TAGS or _STRUCK_STYLE.search(node.get("style", "")))
-        if struck and _NUMBER_IN_TEXT.search(node.text_content()) and len(_NUMBER_IN_TEXT.findall(text)) == 1:
+        if struck and _NUMBER_IN_TEXT.search(text_of(node)) and len(_NUMBER_IN_TEXT.findall(text)) == 1:
             return "was"
     if _OPENING_BID_TEXT.search(context):
         return "opening-bid"
@@ -815,7 +870,7 @@ def price_from_selector(tree: Any, css: str) -> Decimal | None:
     for el in found:
         if not isinstance(getattr(el, "tag", None), str):
             continue
-        text = " ".join(el.text_content().split()) or el.get("content", "")
+        text = " ".join(text_of(el).split()) or el.get("content", "")
         value = _value_of(text, text)
         if value is not None and value > 0:
             return value
