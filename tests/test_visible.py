@@ -199,3 +199,21 @@ def test_css_to_xpath_refuses_what_it_cannot_read():
     with pytest.raises(ValueError):
         css_to_xpath("div ~ span")
     assert css_to_xpath("a#x.b") == "//a[@id='x'][contains(concat(' ', normalize-space(@class), ' '), ' b ')]"
+
+
+def test_a_sold_out_size_in_a_custom_picker_does_not_flip_the_product():
+    picker = '<ul class="size-swatches"><li><span>M</span></li><li class="disabled"><span>L</span><span>Sold out</span></li></ul>'
+    assert parse(with_markup(picker)).in_stock is True
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        '<span class="a-price a-text-price" data-a-strike="true"><span>$49.90</span></span>',
+        "<span>($0.50 / Count)</span>",
+        "<span>Approximately EUR 27.00</span>",
+    ],
+)
+def test_marketplace_style_list_unit_and_converted_prices_are_not_the_price(extra):
+    obs = parse(shop_page(f'<span class="price">$34.90</span> {extra}'), url="https://shop.example.com/p/lamp")
+    assert (obs.price, obs.currency) == (Decimal("34.90"), "USD")

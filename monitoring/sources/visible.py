@@ -395,6 +395,23 @@ def _about_a_store(element: Any) -> bool:
     return False
 
 
+_PICKER = re.compile(
+    r"swatch|variant|variation|size|option|colou?r-?(?:list|select|picker|option)|picker|selector|"
+    r"attribute|dimension",
+    re.I,
+)
+
+
+def _in_variant_picker(element: Any) -> bool:
+    """A "Sold out" on one size or colour of a picker (custom buttons, not a <select>) is that variant's."""
+    for node in [element, *list(element.iterancestors())[:3]]:
+        if node.get("role") in ("radio", "option", "listbox", "radiogroup"):
+            return True
+        if _PICKER.search(f"{node.get('class', '')} {node.get('id', '')} {node.get('name', '')}"):
+            return True
+    return False
+
+
 def visible_out_of_stock_message(view: PageView) -> str:
     """A short visible sold-out label inside the main product area (the whole page when it shows none),
     about buying this item online: not a store pick-up notice, not another seller's or product's row."""
@@ -408,7 +425,7 @@ def visible_out_of_stock_message(view: PageView) -> str:
             continue
         if not view.is_copy(element):
             continue
-        if _about_a_store(element):
+        if _about_a_store(element) or _in_variant_picker(element):
             continue
         area = view.area
         if area is None or is_inside(element, area):
@@ -465,7 +482,8 @@ _UNIT_TEXT = re.compile(
     r"/\s*(?:\d+\s*)?(?:kg|g|gr|mg|l|ltr|liter|litre|ml|cl|dl|m|cm|mm|m2|m²|m3|m³|qm|lb|lbs|oz|fl\.? ?oz|sqm|"
     r"sq\.? ?ft|ft)\b|"
     r"\b(?:per|pro|je|par|al|le|la|por|za)\s+(?:\d+\s*)?(?:kg|g|gr|l|ml|cl|m|m2|m²|qm|lb|oz|kilo|litre|liter|"
-    r"metre|meter|unit|stück|stk)\b|grundpreis|unit price|prix au|precio por|prezzo al|eenheidsprijs|cena za",
+    r"metre|meter|unit|stück|stk)\b|/\s*(?:count|ct|each|ea|unit|stück|stk|unidad|unité|pz|szt)\b|grundpreis|"
+    r"unit price|price per|prix au|precio por|prezzo al|eenheidsprijs|cena za",
     re.I,
 )
 _INSTALMENT_TEXT = re.compile(
@@ -487,6 +505,8 @@ _BID_TEXT = re.compile(
     r"huidig bod|aktualna oferta",
     re.I,
 )
+# A price converted into the buyer's currency for information ("approximately EUR 27.00"): not what is charged.
+_CONVERTED_TEXT = re.compile(r"approx|\bca\.|\benviron\b|\bcirca\b|\baprox|ungefähr|около|≈", re.I)
 _OPENING_BID_TEXT = re.compile(
     r"starting bid|opening bid|start(?:ing)? price|startgebot|startpreis|mindestgebot|prix de départ|"
     r"mise à prix|precio de salida|puja mínima|base d'asta|prezzo di partenza|lance inicial|openingsbod|"
@@ -625,10 +645,14 @@ def _classify(candidate: Candidate) -> str:
             return "was"
         if _WAS_CLASS.search(f"{node.get('class', '')} {node.get('id', '')}"):
             return "was"
+        if any("strike" in name or "crossed" in name for name in node.attrib):  # data-a-strike="true"
+            return "was"
     for node in el.iterdescendants():  # "<span class=price><del>€50</del></span>": the price is struck
         struck = isinstance(node.tag, str) and (node.tag in _STRUCK_TAGS or _STRUCK_STYLE.search(node.get("style", "")))
         if struck and _NUMBER_IN_TEXT.search(text_of(node)) and len(_NUMBER_IN_TEXT.findall(text)) == 1:
             return "was"
+    if _CONVERTED_TEXT.search(context):
+        return "converted"
     if _OPENING_BID_TEXT.search(context):
         return "opening-bid"
     if _INSTALMENT_TEXT.search(text) or _INSTALMENT_TEXT.search(context):
