@@ -62,6 +62,9 @@ OTHER_CONTENT_MARKERS = re.compile(
     r"compare-?offers|marketplace-?offers|product-?tiles?|product-?cards?|showcase|accessor(?:y|ies)",
     re.IGNORECASE,
 )
+# Overlays shown on demand (a shipping-costs lightbox, a "added to cart" modal): their blocks, not the links and
+# buttons that open them ("i_modal_app_link" is a buy button).
+OVERLAY_MARKERS = re.compile(r"modal|lightbox|popup|pop-up|overlay|tooltip|flyout|offcanvas", re.IGNORECASE)
 HIDDEN_CLASSES = frozenset(
     {"hidden", "hide", "d-none", "is-hidden", "js-hidden", "u-hidden", "invisible", "blind", "sr-only",
      "visually-hidden", "visuallyhidden", "screen-reader-text", "a11y-hidden"}
@@ -90,7 +93,10 @@ def element_is_page_copy(el: Any) -> bool:
     classes = attrib.get("class", "")
     if HIDDEN_CLASSES.intersection(classes.lower().split()):
         return False
-    return not OTHER_CONTENT_MARKERS.search(f"{classes} {attrib.get('id', '')}")
+    names = f"{classes} {attrib.get('id', '')}"
+    if OTHER_CONTENT_MARKERS.search(names):
+        return False
+    return tag in _CONTROL_TAGS or not OVERLAY_MARKERS.search(names)
 
 
 def is_visible_page_copy(element: Any) -> bool:
@@ -173,7 +179,23 @@ class PageView:
 
     @property
     def buy_controls(self) -> list:
-        return self._get("buy", lambda: [c for c in self.scan.controls if is_buy_control(c) and self.is_copy(c)])
+        """Forms, buttons, inputs and links that buy; else (only then: it costs a scan of every class) any short
+        element named like a buy button (`<div class="buy">Купить</div>` opened by a script)."""
+
+        def find() -> list:
+            found = [c for c in self.scan.controls if is_buy_control(c) and self.is_copy(c)]
+            if found:
+                return found
+            return [
+                el
+                for el in _NAMED_BUY(self.tree)
+                if _BUY_LINK_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}")
+                and len(text_of(el)) <= 40
+                and BUY_CONTROL_MARKERS.search(text_of(el))
+                and self.is_copy(el)
+            ]
+
+        return self._get("buy", find)
 
     @property
     def buy_control(self) -> Any:
@@ -253,6 +275,10 @@ def is_buy_control(el: Any) -> bool:
 
 
 _BUY_LINK_CLASS = re.compile(r"(?:^|[\s_-])(?:buy|add-?to-?(?:cart|basket|bag))", re.I)
+_NAMED_BUY = lxml.etree.XPath(
+    "//body//*[contains(@class, 'buy') or contains(@class, 'Buy') or contains(@id, 'buy') or contains(@class, 'cart')"
+    " or contains(@class, 'Cart') or contains(@class, 'basket')]"
+)
 
 
 def _levels_to_common(a: Any, b: Any) -> tuple[Any, int, int]:
