@@ -217,3 +217,23 @@ def test_a_sold_out_size_in_a_custom_picker_does_not_flip_the_product():
 def test_marketplace_style_list_unit_and_converted_prices_are_not_the_price(extra):
     obs = parse(shop_page(f'<span class="price">$34.90</span> {extra}'), url="https://shop.example.com/p/lamp")
     assert (obs.price, obs.currency) == (Decimal("34.90"), "USD")
+
+
+@pytest.mark.parametrize(
+    "price_box",
+    [
+        '<span class="price">$<span class="whole">34</span><sup class="cents">90</sup></span>',
+        '<span class="money"><span class="symbol">$</span><span class="fraction">34</span>'
+        '<span class="cents">90</span></span>',
+        '<span class="price">$34<sup>.90</sup></span>',
+    ],
+)
+def test_a_price_whose_cents_sit_in_their_own_element(price_box):
+    obs = parse(shop_page(price_box), url="https://shop.example.com/p/lamp")
+    assert obs.price == Decimal("34.90")
+
+
+def test_an_amount_split_over_elements_that_is_not_whole_and_cents_is_no_price():
+    box = '<span class="price">$<span>34</span> <span>12</span> <span>5</span></span>'
+    with pytest.raises(ParseError):
+        parse(shop_page(box), url="https://shop.example.com/p/lamp")

@@ -572,7 +572,7 @@ def _tree(html_or_tree: Any) -> Any:
 
 def _candidates(view: PageView, default_currency: str, *, classify_all: bool = False) -> list[Candidate]:
     seen: dict[Any, Candidate | None] = {}
-    looked: dict[Any, tuple[Any, str, str]] = {}  # element -> its _priced_element answer, asked once per page
+    looked: dict[Any, tuple[Any, str, str, str]] = {}  # element -> its _priced_element answer, asked once per page
     texts: dict[Any, str] = {}
     out: list[Candidate] = []
     for raw, owner in view.scan.digits:
@@ -585,13 +585,13 @@ def _candidates(view: PageView, default_currency: str, *, classify_all: bool = F
         answer = looked.get(owner)
         if answer is None:
             answer = looked[owner] = _priced_element(owner, default_currency, texts)
-        element, text, currency = answer
+        element, text, currency, amount = answer
         if element is None or element in seen:
             continue
         if not classify_all and not view.is_copy(element):  # hidden, furniture, another product: never the price
             seen[element] = None
             continue
-        value = _value_of(raw, text)
+        value = _decimal(amount) if amount else _value_of(raw, text)
         if value is None or value <= 0:
             continue
         candidate = Candidate(
@@ -613,8 +613,9 @@ _LETTERS_ONLY = re.compile(r"[\W\d_]+")
 _NO_MARKER = re.compile(r"[\d\s.,:;/%()+\-\u2013~#*'\u00a0]*")  # digits and punctuation only: no currency
 
 
-def _priced_element(owner: Any, default_currency: str, texts: dict) -> tuple[Any, str, str]:
-    """The smallest element around a number that also shows a currency ("€ <span>20,-</span>")."""
+def _priced_element(owner: Any, default_currency: str, texts: dict) -> tuple[Any, str, str, str]:
+    """The smallest element around a number that also shows a currency ("€ <span>20,-</span>"), with the
+    amount's text when the page splits it ("$<span>34</span><sup>99</sup>" is 34.99, not 34 or 3499)."""
     el = owner
     for level in range(3):
         if el is None or not isinstance(el.tag, str) or el.tag in ("body", "html"):
@@ -624,14 +625,31 @@ def _priced_element(owner: Any, default_currency: str, texts: dict) -> tuple[Any
             text = texts[el] = " ".join(text_of(el).split())
         if len(text) > MAX_PRICE_TEXT:
             break
-        if level and len(_NUMBER_IN_TEXT.findall(text)) > 1:  # the currency found up there is another number's
-            break
+        pieces = [t for t in el.itertext() if _HAS_DIGIT.search(t)] if len(el) else []
+        amount = _whole_and_cents(pieces)
+        if level and not amount and (len(pieces) > 1 or len(_NUMBER_IN_TEXT.findall(text)) > 1):
+            break  # the currency found up there belongs to another number, or the parts do not make one amount
         if not _NO_MARKER.fullmatch(text):
             currency = _currency_in(text, default_currency)
             if currency or _has_currency_marker(text):
-                return el, text, currency
+                return el, text, currency, amount
         el = el.getparent()
-    return None, "", ""
+    return None, "", "", ""
+
+
+_WHOLE = re.compile(r"\s*\D{0,6}?(\d[\d.,'\u00a0\u202f ]*?)[.,]?\s*")
+_CENTS = re.compile(r"\s*[.,]?(\d{2})\s*\D{0,6}")
+
+
+def _whole_and_cents(pieces: list[str]) -> str:
+    """ "34" + "99" (or "34." + "99") in two elements: the amount "34.99"; "" when the parts are not that."""
+    if len(pieces) != 2:
+        return ""
+    whole, cents = _WHOLE.fullmatch(pieces[0]), _CENTS.fullmatch(pieces[1])
+    if not whole or not cents:
+        return ""
+    digits = re.sub(r"\D", "", whole.group(1))
+    return f"{digits}.{cents.group(1)}" if digits else ""
 
 
 _AMBIGUOUS_MARKER = re.compile(r"\$|(?<![^\W\d_])kr\.?(?![^\W\d_])|¥|元|(?<![^\W\d_])Rs\.?(?![^\W\d_])")
@@ -639,6 +657,13 @@ _AMBIGUOUS_MARKER = re.compile(r"\$|(?<![^\W\d_])kr\.?(?![^\W\d_])|¥|元|(?<![^
 
 def _has_currency_marker(text: str) -> bool:
     return bool(_AMBIGUOUS_MARKER.search(text))
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text)
+    except ArithmeticError:
+        return None
 
 
 def _value_of(raw: str, text: str) -> Decimal | None:
