@@ -287,3 +287,15 @@ def test_an_auctions_current_bid_over_its_opening_price():
 
 def test_another_currency_on_the_page_does_not_overrule_the_markup():
     assert page(product("34.90") + buy_box('<span class="price">$39.90</span>')).price == Decimal("34.90")
+
+
+def test_a_visible_variant_price_inside_the_markups_range_keeps_the_range():
+    offers = {"@type": "AggregateOffer", "lowPrice": "29.90", "highPrice": "39.90", "priceCurrency": "EUR"}
+    data = ld({"@type": "Product", "name": "Lumen Desk Lamp", "offers": offers})
+    obs = page(data + buy_box('<span class="price">34,90 €</span>'))
+    assert (obs.price, obs.price_max) == (Decimal("29.90"), Decimal("39.90"))
+
+
+def test_a_visible_price_under_another_title_does_not_speak_for_the_markup():
+    obs = page(product("39.90") + buy_box('<span class="price">29,90 €</span>').replace("Lumen Desk Lamp", "Nova"))
+    assert obs.price == Decimal("39.90")

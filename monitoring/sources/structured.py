@@ -229,10 +229,13 @@ def _trust(
         return
     if obs.currency and seen.currency and obs.currency != seen.currency:
         return  # shown in another currency (a geo switch): not comparable
+    if obs.price_max is not None and obs.price <= seen.price <= obs.price_max:
+        return  # one variant of the markup's range (the selected size): the range stays
+    # The markup's price shown anywhere as other than a struck-through "was" price or an opening bid keeps it.
     shown_current = any(
-        c.value == obs.price or (obs.price_max is not None and c.value == obs.price_max)
+        c.value in (obs.price, obs.price_max)
         for c in candidates
-        if c.kind == "current" and c.confidence > 0
+        if c.kind not in ("was", "other-product", "opening-bid")
     )
     if not shown_current and (seen.bid or seen.confidence >= TRUST_VISIBLE_CONFIDENCE):
         old = obs.price
