@@ -311,6 +311,7 @@ def _jsonld_items(tree: lxml.etree._Element) -> list:
 
 
 _HAS_ITEMSCOPE = lxml.etree.XPath("boolean(//*[@itemscope])")
+_ITEMSCOPES = lxml.etree.XPath("//*[@itemscope]")
 
 
 def _microdata_items(tree: lxml.etree._Element, page_url: str) -> list:
@@ -346,9 +347,12 @@ def _microdata_area(tree: lxml.etree._Element) -> lxml.etree._Element | None:
     """The outermost microdata Product element: the main product area when the page marks one up."""
     if not _HAS_ITEMSCOPE(tree):
         return None
-    for el in tree.xpath("//*[@itemscope and @itemtype]"):
-        kinds = {_canonical_type(t) for t in el.get("itemtype", "").split()}
-        if kinds & PRODUCT_TYPES and not el.xpath("ancestor::*[@itemscope]"):
+    scopes = _ITEMSCOPES(tree)
+    inside = set(scopes)
+    for el in scopes:
+        if not el.get("itemtype") or any(a in inside for a in el.iterancestors()):
+            continue  # an itemscope inside another is a property of it (offers, a review), not the product
+        if {_canonical_type(t) for t in el.get("itemtype", "").split()} & PRODUCT_TYPES:
             return el
     return None
 

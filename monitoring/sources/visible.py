@@ -211,12 +211,15 @@ class PageView:
 
         def find() -> list:
             found = [c for c in self.controls if is_buy_control(c) and self.is_copy(c)]
-            if found:
+            if found or self.title is None:
                 return found
+            # Only around the title: a buy element far from the product's name is not this product's.
+            scope = next((a for i, a in enumerate(self.title.iterancestors()) if i == 5 or a.tag == "body"), None)
             return [
                 el
-                for el in _NAMED_BUY(self.tree)
+                for el in (_NAMED_BUY(scope) if scope is not None else [])
                 if _BUY_LINK_CLASS.search(f"{el.get('class', '')} {el.get('id', '')}")
+                and len(el) <= 4  # a button has an icon and a label, not a block's worth of children
                 and len(text_of(el)) <= 40
                 and has_buy_word(text_of(el))
                 and self.is_copy(el)
@@ -311,7 +314,7 @@ def is_buy_control(el: Any) -> bool:
 
 _BUY_LINK_CLASS = re.compile(r"(?:^|[\s_-])(?:buy|add-?to-?(?:cart|basket|bag))", re.I)
 _NAMED_BUY = lxml.etree.XPath(
-    "//body//*[contains(@class, 'buy') or contains(@class, 'Buy') or contains(@id, 'buy') or contains(@class, 'cart')"
+    ".//*[contains(@class, 'buy') or contains(@class, 'Buy') or contains(@id, 'buy') or contains(@class, 'cart')"
     " or contains(@class, 'Cart') or contains(@class, 'basket')]"
 )
 
@@ -399,7 +402,12 @@ _CONTROLS = (
     lxml.etree.XPath("//button"),
     lxml.etree.XPath("//input[@type]"),
     lxml.etree.XPath("//form[@action]"),
-    lxml.etree.XPath("//a[@id or @class]"),
+    # Links that buy go nowhere by themselves (no href, "#", "javascript:") or to the cart: navigation is left in C.
+    lxml.etree.XPath(
+        "//a[@id or @class][not(@href) or @href='' or starts-with(@href, '#') or starts-with(@href, 'javascript')"
+        " or contains(@href, 'cart') or contains(@href, 'basket') or contains(@href, 'buy') or contains(@href, 'addto')"
+        " or contains(@href, 'add-to') or contains(@href, 'add_to')]"
+    ),
 )
 _HEADINGS = lxml.etree.XPath("//body//h1")
 
