@@ -6,4 +6,4 @@ and says PASS/FAIL only against the targets set in the project's issues. See ben
 database and Redis DB they own (never the app's or the tests').
 """
 
-BENCHMARKS = ("parse", "fetch", "tick", "pipeline", "dashboard")
+BENCHMARKS = ("parse", "peb", "fetch", "tick", "pipeline", "dashboard")

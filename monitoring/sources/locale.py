@@ -16,7 +16,15 @@ from decimal import Decimal, InvalidOperation
 from babel.dates import get_month_names
 from price_parser import Price
 
-__all__ = ["parse_count", "parse_date", "parse_number", "parse_price"]
+__all__ = [
+    "currency_code",
+    "currency_in",
+    "default_currency_for",
+    "parse_count",
+    "parse_date",
+    "parse_number",
+    "parse_price",
+]
 
 # --- numbers -----------------------------------------------------------------------------------------
 
@@ -132,6 +140,9 @@ _SYMBOLS = {
     "руб.": "RUB", "руб": "RUB", "р.": "RUB", "₽": "RUB", "€": "EUR", "£": "GBP", "₩": "KRW", "₹": "INR",
     "₺": "TRY", "TL": "TRY", "₫": "VND", "฿": "THB", "₱": "PHP", "₪": "ILS", "₴": "UAH", "грн": "UAH",
     "₦": "NGN", "₸": "KZT", "₼": "AZN", "₾": "GEL", "¥": "JPY", "￥": "CNY", "Fr.": "CHF", "SAR": "SAR",
+    "Lei": "RON", "LEI": "RON", "тг.": "KZT", "тг": "KZT", "원": "KRW", "лв.": "BGN", "лв": "BGN",
+    "৳": "BDT", "₲": "PYG", "₡": "CRC", "S/.": "PEN", "Bs.": "VES",
+    "Q.": "GTQ", "円": "JPY", "₭": "LAK", "₮": "MNT", "сом": "KGS", "RSD": "RSD", "din.": "RSD",
 }  # fmt: skip
 # Alphabetic markers ("RM", "TL", "zł") must stand alone, so "TOTAL" does not read as Turkish lira.
 _SYMBOL_RE = re.compile(
@@ -147,6 +158,8 @@ _AMBIGUOUS = [
     (re.compile(r"\$"), "USD", {"USD", "CAD", "AUD", "NZD", "MXN", "ARS", "CLP", "COP", "SGD", "HKD", "TWD", "UYU"}),
     (re.compile(r"(?<![^\W\d_])kr\.?(?![^\W\d_])", re.I), "", {"SEK", "NOK", "DKK", "ISK"}),
     (re.compile(r"¥"), "JPY", {"JPY", "CNY"}),
+    (re.compile(r"元"), "CNY", {"CNY", "TWD", "HKD", "MOP"}),
+    (re.compile(r"(?<![^\W\d_])Rs\.?(?![^\W\d_])"), "", {"INR", "PKR", "LKR", "NPR", "MUR", "SCR"}),
 ]
 _ISO_CODE = re.compile(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])")
 _THREE_DECIMALS = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
@@ -165,6 +178,92 @@ _ISO_CURRENCIES = _iso_codes()
 # Scientific notation, and a minus before the first digit: garbage in a price or a count, never a value.
 _EXPONENT = re.compile(r"\d\s*[eE][+-]?\d")
 _NEGATIVE = re.compile(r"^[^\d]*[-\u2212\u2012\u2013]\s*[^\w\s]{0,3}\s*\d")
+
+
+def _current_codes() -> frozenset[str]:
+    """ISO 4217 codes in use today (Babel's territory tables: a tender with no end date), without the metals,
+    funds and test codes (XAU, XTS, XXX...) that no shop prices in."""
+    from babel.core import get_global
+
+    current = {
+        code for entries in get_global("territory_currencies").values() for code, _start, end, _tender in entries
+        if end is None
+    }  # fmt: skip
+    not_money = {"XAG", "XAU", "XBA", "XBB", "XBC", "XBD", "XDR", "XPD", "XPT", "XSU", "XTS", "XUA", "XXX"}
+    return frozenset(current - not_money)
+
+
+CURRENT_CURRENCIES = _current_codes()
+# Withdrawn codes that shops still print for today's money (Russia's pre-1998 "RUR" on ruble prices). Other
+# withdrawn codes (DEM, BYR, VEF...) name other money: they are not read as a currency.
+_OBSOLETE_CODES = {"RUR": "RUB"}
+
+
+def currency_code(text: str) -> str:
+    """An ISO 4217 code in use today for `text` ("eur", "RUR" -> "RUB"), or "" when it is none."""
+    code = (text or "").strip().upper()
+    code = _OBSOLETE_CODES.get(code, code)
+    return code if code in CURRENT_CURRENCIES else ""
+
+
+def currency_in(text: str, default_currency: str = "") -> str:
+    """The currency a short price text is written in ("44 890 тг." -> KZT, "$99" on a Taiwanese page -> TWD);
+    "" when it shows none. ISO codes count only when they are today's (not "ALL" in "SHOP ALL" next to nothing)."""
+    text = (text or "").translate(_GROUP_SPACES)
+    default_currency = (default_currency or "").upper()
+    for code in _ISO_CODE.findall(text):
+        code = _OBSOLETE_CODES.get(code, code)
+        if code in CURRENT_CURRENCIES and code not in _WORDLIKE_CODES:
+            return code
+    symbol = _SYMBOL_RE.search(text)
+    if symbol:
+        return _SYMBOLS[symbol.group(0)]
+    for pattern, fallback, family in _AMBIGUOUS:
+        if pattern.search(text):
+            return default_currency if default_currency in family else fallback
+    return ""
+
+
+# Codes that are also English words or labels in shop copy ("SHOP ALL", "TOP", "CUP").
+_WORDLIKE_CODES = frozenset({"ALL", "TOP", "CUP", "BOB", "MOP", "PEN", "GEL", "MAD", "SOS", "BAM", "TMT"})
+
+# Country-code top-level domains that are sold as generic names: they say nothing about the shop's country.
+_GENERIC_TLDS = frozenset({"com", "net", "org", "info", "biz", "shop", "store", "io", "co", "me", "tv", "ai", "app",
+                           "online", "site", "eu", "asia", "xyz", "ly", "to", "fm", "gg", "cc"})  # fmt: skip
+_LOCALE_REGION = re.compile(r"^[a-z]{2,3}[-_]([a-z]{2})$", re.I)
+_PATH_REGION = re.compile(r"/(?:[a-z]{2}[-_])?([a-z]{2})(?:[-_][a-z]{2})?/", re.I)
+
+
+def default_currency_for(url: str = "", locale: str = "") -> str:
+    """The currency a shop most likely prices in when it writes only "$" or "kr": its country's, from the URL's
+    country domain (paris.cl -> CLP, shop.co.uk -> GBP), else the page's locale ("es_AR", "en-CA"), else a
+    country segment of the path (ikea.com/gb/en/ -> GBP). "" when nothing says."""
+    from urllib.parse import urlsplit
+
+    from babel.numbers import get_territory_currencies
+
+    def currency_of(region: str) -> str:
+        try:
+            found = get_territory_currencies(region.upper())
+        except Exception:  # an unknown territory
+            return ""
+        return next((c for c in found if c in CURRENT_CURRENCIES), "")
+
+    host = (urlsplit(url).hostname or "") if url else ""
+    tld = host.rsplit(".", 1)[-1].lower() if "." in host else ""
+    if tld and tld not in _GENERIC_TLDS and len(tld) == 2:
+        found = currency_of("GB" if tld == "uk" else tld)
+        if found:
+            return found
+    match = _LOCALE_REGION.match((locale or "").strip())
+    if match and (found := currency_of(match.group(1))):
+        return found
+    if url:
+        path = urlsplit(url).path.lower() + "/"
+        match = _PATH_REGION.match(path)
+        if match and (found := currency_of("GB" if match.group(1) == "uk" else match.group(1))):
+            return found
+    return ""
 
 
 def parse_price(text: str, default_currency: str = "") -> tuple[Decimal | None, str]:

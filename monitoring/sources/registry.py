@@ -33,9 +33,13 @@ def adapter_for_url(url: str) -> Adapter:
 
 
 def adapter_for_content(text: str, url: str = "") -> Adapter:
-    """A saved file: the adapter whose sniff() recognises it; else the URL's platform; else structured data."""
-    # Platform-specific formats first: an AliExpress page also carries JSON-LD that structured data would take.
-    for name in (Platform.ALIEXPRESS, Platform.SHOPIFY, Platform.STRUCTURED):
+    """A saved file: the adapter whose sniff() recognises a platform's own format; else the URL's platform (as a
+    live check of that URL would choose); else structured data, which also reads the visible page.
+
+    Only the platform formats are sniffed (AliExpress pages also carry JSON-LD that structured data would take;
+    Shopify's JSON is recognised by its first character). Structured data is not sniffed when the URL says:
+    that sniff reads the whole text, and the URL gives the same answer a live check would."""
+    for name in (Platform.ALIEXPRESS, Platform.SHOPIFY):
         adapter = adapters()[name]
         if adapter.sniff(text):
             return adapter

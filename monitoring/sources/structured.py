@@ -1,11 +1,20 @@
-"""Any shop that publishes schema.org Product/Offer/AggregateRating (JSON-LD, microdata) or OpenGraph product tags.
+"""Any shop: schema.org Product/Offer/AggregateRating (JSON-LD, microdata), OpenGraph product tags, and the
+visible page when there is no markup.
 
-The HTML is parsed once with lxml and the tree handed to extruct's per-syntax extractors (RDFa is left out: it is
-slow and product pages that have it also carry JSON-LD or OpenGraph). Structured data is read first; the visible
-text is only a cross-check that can take a product out of stock (changedetection.io's "lie detector").
+The HTML is parsed once with lxml; that one tree feeds extruct's JSON-LD and microdata extractors (RDFa is left
+out: it is slow and product pages that have it also carry JSON-LD or OpenGraph), the OpenGraph reader and the
+visible-page reader (`visible.py`). schema.org names are read case-insensitively ("@type": "product", "Offers",
+itemprop="pricecurrency"), currencies are checked against today's ISO 4217 codes.
 
-Where the syntaxes disagree the most specific source wins, field by field: JSON-LD, then microdata (when it
-describes the same product), then OpenGraph.
+Order of trust for the price (the README's adapter section says the same):
+1. JSON-LD, then microdata when it describes the same product, then OpenGraph (`og:` or `product:price:amount`,
+   as `property` or `name`, in or outside <head>); field by field, the most specific source wins.
+2. The visible page cross-checks it. A confident visible current price next to the buy button replaces the
+   markup's price when the markup's is not shown on the page as a current price (a stale offers.price, or one the
+   page shows struck through), and an auction's visible current bid replaces the opening price.
+3. Without markup, the visible price is the price when it is confident and unambiguous; otherwise none.
+Stock: a visible sold-out label in the main product area, about buying this item online, beats metadata that
+says in stock; visible text never puts a product back in stock.
 """
 
 from __future__ import annotations
@@ -23,16 +32,60 @@ from typing import Any
 import lxml.etree
 import lxml.html
 from extruct.jsonld import JsonLdExtractor
-from extruct.opengraph import OpenGraphExtractor
 from extruct.w3cmicrodata import MicrodataExtractor
 
-from ..observation import Observation, Review
+from ..observation import Observation, Review, Shipping, Variant
 from .base import Adapter, Page, ParseError
-from .locale import parse_count, parse_date, parse_price
+from .locale import currency_code, default_currency_for, parse_count, parse_date, parse_price
+from .visible import (
+    Candidate,
+    PageView,
+    VisiblePrice,
+    collect_candidates,
+    html_tree,
+    text_of,
+    visible_out_of_stock_message,
+    visible_price,
+)
 
 NO_DATA_MESSAGE = "No schema.org Product, Offer or OpenGraph product data on the page"
 
 PRODUCT_TYPES = frozenset({"Product", "ProductGroup", "IndividualProduct", "ProductModel", "SomeProducts", "Vehicle"})
+# Things that are sold with offers without being a Product (a ticket, a book, a course...). Read as a product only
+# when the page has no Product: a WebPage's or an Organization's offers are not a listing.
+OFFER_HOLDER_TYPES = frozenset(
+    {"Event", "Book", "Service", "Course", "SoftwareApplication", "VideoGame", "Trip", "Car", "MusicAlbum",
+     "MusicRecording", "Movie", "CreativeWork", "Game", "Ticket", "Accommodation", "Product"}
+)  # fmt: skip
+OFFER_TYPES = frozenset({"Offer", "AggregateOffer"})
+NOT_A_LISTING_TYPES = frozenset(
+    {"WebSite", "WebPage", "Organization", "Corporation", "LocalBusiness", "Store", "OnlineStore", "BreadcrumbList",
+     "ItemList", "SearchAction", "Brand", "Person"}
+)  # fmt: skip
+
+# schema.org names are case-sensitive, shops' markup is not ("@type": "product", "Offers", itemprop="pricecurrency"):
+# keys and types are mapped to their schema.org spelling once, so the reader below compares exact names.
+_KNOWN_PROPERTIES = (
+    "name", "offers", "price", "priceCurrency", "lowPrice", "highPrice", "availability", "priceSpecification",
+    "priceType", "minPrice", "maxPrice", "sku", "gtin", "gtin8", "gtin12", "gtin13", "gtin14", "mpn", "productID",
+    "productGroupID", "inProductGroupWithID", "isVariantOf", "hasVariant", "variesBy", "aggregateRating",
+    "ratingValue", "reviewCount", "ratingCount", "bestRating", "worstRating", "review", "reviews", "reviewRating",
+    "reviewBody", "description", "datePublished", "author", "itemReviewed", "mainEntity", "url", "image",
+    "inventoryLevel", "shippingDetails", "shippingRate", "shippingDestination", "addressCountry", "deliveryTime",
+    "handlingTime", "transitTime", "minValue", "maxValue", "value", "currency", "color", "size", "itemOffered",
+    "offerCount", "brand", "seller", "validFrom", "validThrough", "priceValidUntil", "itemCondition", "contentUrl",
+    "shippingLabel", "doesNotShip", "eligibleRegion", "material", "pattern", "unitCode", "unitText",
+)  # fmt: skip
+_CANONICAL_KEYS = {k.lower(): k for k in _KNOWN_PROPERTIES}
+_CANONICAL_TYPES = {
+    t.lower(): t
+    for t in (
+        *PRODUCT_TYPES, *OFFER_HOLDER_TYPES, *OFFER_TYPES, *NOT_A_LISTING_TYPES, "AggregateRating", "Review",
+        "Rating", "PriceSpecification", "UnitPriceSpecification", "CompoundPriceSpecification",
+        "OfferShippingDetails", "ShippingDeliveryTime", "DefinedRegion", "MonetaryAmount", "QuantitativeValue",
+        "ImageObject", "Thing",
+    )
+}  # fmt: skip
 
 # schema.org ItemAvailability (and OpenGraph's product:availability spellings), lower-cased without separators.
 # in_stock means "can be ordered now": pre-orders and back-orders can, in-store-only items cannot be shipped.
@@ -59,126 +112,20 @@ ID_KEYS = ("sku", "productID", "gtin13", "gtin", "gtin14", "gtin12", "gtin8", "m
 # priceSpecification.priceType values that mean "the price before the discount".
 LIST_PRICE_TYPES = frozenset({"listprice", "strikethroughprice", "srp", "msrp", "invoiceprice"})
 
-# Messages a shop shows near the buy button when the item cannot be ordered. Kept as data: extend per language.
-# Phrases are specific on purpose ("indisponível online", not "indisponível"): "unavailable in store" is common
-# on products that ship fine.
-OUT_OF_STOCK_PHRASES: dict[str, tuple[str, ...]] = {
-    "en": (
-        "out of stock",
-        "sold out",
-        "currently unavailable",
-        "temporarily unavailable",
-        "unavailable online",
-        "not available online",
-        "not available for delivery",
-        "cannot be bought",
-        "can't be bought",
-        "no longer available",
-    ),
-    "de": (
-        "ausverkauft",
-        "nicht vorrätig",
-        "nicht auf lager",
-        "derzeit nicht verfügbar",
-        "zurzeit nicht verfügbar",
-        "momentan nicht verfügbar",
-        "nicht mehr verfügbar",
-        "nicht lieferbar",
-        "vergriffen",
-    ),
-    "fr": (
-        "rupture de stock",
-        "épuisé",
-        "épuisée",
-        "actuellement indisponible",
-        "temporairement indisponible",
-        "momentanément indisponible",
-        "indisponible en ligne",
-        "n'est plus disponible",
-    ),
-    "es": (
-        "agotado",
-        "agotada",
-        "sin stock",
-        "fuera de stock",
-        "sin existencias",
-        "producto no disponible",
-        "actualmente no disponible",
-        "temporalmente no disponible",
-        "no disponible online",
-    ),
-    "it": (
-        "esaurito",
-        "esaurita",
-        "prodotto non disponibile",
-        "attualmente non disponibile",
-        "temporaneamente non disponibile",
-        "non disponibile online",
-        "non più disponibile",
-    ),
-    "nl": (
-        "uitverkocht",
-        "niet op voorraad",
-        "niet leverbaar",
-        "tijdelijk niet beschikbaar",
-        "momenteel niet beschikbaar",
-        "niet meer beschikbaar",
-    ),
-    "pl": (
-        "brak w magazynie",
-        "brak towaru",
-        "wyprzedane",
-        "wyprzedany",
-        "wyprzedana",
-        "produkt niedostępny",
-        "towar niedostępny",
-        "chwilowo niedostępny",
-        "niedostępny online",
-    ),
-    "pt": (
-        "esgotado",
-        "esgotada",
-        "sem stock",
-        "sem estoque",
-        "fora de estoque",
-        "fora de stock",
-        "produto indisponível",
-        "temporariamente indisponível",
-        "indisponível online",
-    ),
-}
-
-# A stock message is a label ("Sold out", "Currently unavailable online"), not a sentence in a review or a
-# description: longer text nodes are not read as one.
-MAX_MESSAGE_LENGTH = 80
-
-# Text in these elements is never seen as page copy, or belongs to a variant picker (a "Sold out" size).
-_INVISIBLE_TAGS = frozenset(
-    {"script", "style", "noscript", "template", "textarea", "select", "option", "label", "fieldset", "head", "title"}
-)
-# Page furniture and other products: navigation, footers, side bars, recommendation carousels, bundles.
-_OTHER_CONTENT_TAGS = frozenset({"nav", "footer", "aside", "dialog"})
-_OTHER_CONTENT_MARKERS = re.compile(
-    r"recommend|related|upsell|up-sell|cross-?sell|also-?(?:like|bought|viewed)|you-may|recently-?viewed|similar|"
-    r"carousel|slider|swiper|bundle|mini-?cart|cart-?drawer|newsletter|cookie",
-    re.IGNORECASE,
-)
-_HIDDEN_CLASSES = frozenset({"hidden", "hide", "d-none", "is-hidden", "js-hidden", "u-hidden", "invisible"})
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-_BUY_CONTROL_MARKERS = re.compile(r"cart|basket|buy|checkout|purchase|warenkorb|panier|carrinho|carrito", re.I)
-_BUY_CONTROLS = lxml.etree.XPath("//form[@action] | //button | //input[@type='submit'] | //*[@data-add-to-cart]")
 
 _SCHEMA_PREFIX = re.compile(r"^https?://(?:www\.)?schema\.org/", re.IGNORECASE)
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d*)?")
 _TITLE_SEPARATORS = (" - ", " | ", " \u2013 ", " \u2014 ", " :: ", " \u00b7 ")  # hyphen, bar, en and em dash, middot
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 _LD_SCRIPTS = lxml.etree.XPath("//script[@type='application/ld+json']")
-_SNIFF_PATTERNS = (
-    re.compile(r"""["']@type["']\s*:\s*\[?\s*["'](?:https?://schema\.org/)?Product(?:Group)?["']""", re.I),
-    re.compile(r"""itemtype\s*=\s*["']?https?://schema\.org/Product""", re.I),
-    re.compile(r"""property\s*=\s*["'](?:og|product):price:amount["']""", re.I),
-    re.compile(r"""property\s*=\s*["']og:type["'][^>]*content\s*=\s*["']product""", re.I),
-    re.compile(r"""content\s*=\s*["']product["'][^>]*property\s*=\s*["']og:type""", re.I),
+_META = lxml.etree.XPath("//meta[@content]")
+# sniff() reads the lower-cased text once: plain substrings, one alternation, no case-insensitive regex.
+_SNIFF_PATTERN = re.compile(
+    r"""["']@type["']\s*:\s*\[?\s*["'](?:https?://schema\.org/)?(?:product|productgroup|offer|aggregateoffer)["']"""
+    r"""|itemtype\s*=\s*["']?https?://schema\.org/product"""
+    r"""|(?:property|name)\s*=\s*["'](?:og|product):price:amount["']"""
+    r"""|(?:property|name)\s*=\s*["']og:type["'][^>]*content\s*=\s*["']product"""
+    r"""|content\s*=\s*["']product["'][^>]*(?:property|name)\s*=\s*["']og:type"""
 )
 
 
@@ -189,33 +136,133 @@ class StructuredAdapter(Adapter):
         head = text[:200].lstrip().lower()
         if not head.startswith(("<", "\ufeff<")):
             return False
-        return any(pattern.search(text) for pattern in _SNIFF_PATTERNS)
+        return _SNIFF_PATTERN.search(text.lower()) is not None
 
     def parse(self, page: Page) -> Observation:
         tree = parse_html(page.text)
         product = _main_product(tree, page.url)
         og = _opengraph(tree)
-        if product is None and not og.is_product:
-            raise ParseError(NO_DATA_MESSAGE)
         obs = product.obs if product is not None else Observation()
+        has_markup = product is not None or og.is_product
         _fill_from_opengraph(obs, og)
         obs.title = strip_site_name(obs.title, og.site_name)
-        _cross_check_stock(obs, tree, mixed_stock=product is not None and product.mixed_stock)
+        view = PageView(
+            tree,
+            title_hint=(obs.title, _document_title(tree), og.props.get("og:title", "")),
+            microdata_area=_microdata_area(tree),
+        )
+        default_currency = default_currency_for(page.url, og.props.get("og:locale", "") or tree.get("lang", ""))
+        candidates = collect_candidates(view, default_currency)
+        seen = visible_price(candidates)
+        _trust(obs, seen, candidates, has_markup=has_markup, shown_title=view.title)
+        if obs.price is None and not has_markup:
+            raise ParseError(NO_DATA_MESSAGE)
+        if not has_markup:
+            shown = _clean_text(text_of(view.title)) if view.title is not None else ""
+            obs.title = strip_site_name(obs.title or shown or _document_title(tree), og.site_name)
+        obs.image = obs.image or _absolute(og.props.get("og:image", ""), page.url)
+        _cross_check_stock(obs, view, mixed_stock=product is not None and product.mixed_stock)
         obs.platform = self.platform
         obs.url = page.url
         return obs
 
 
-def parse_html(text: str) -> lxml.html.HtmlElement:
+def parse_html(text: str) -> lxml.etree._Element:
     """One lxml tree for every extractor; an empty or non-HTML body is a ParseError, not a crash."""
     if not text or not text.strip():
         raise ParseError("The page is empty.")
     # lxml refuses a str that declares its encoding; the text is already decoded, so the declaration goes.
     text = _XML_DECLARATION.sub("", text, count=1)
     try:
-        return lxml.html.document_fromstring(text)
+        return html_tree(text)
     except lxml.etree.ParserError as exc:
         raise ParseError(f"The page is not HTML: {exc}") from exc
+
+
+def _document_title(tree: lxml.etree._Element) -> str:
+    title = tree.find(".//title")
+    text = _clean_text(text_of(title)) if title is not None else ""
+    for separator in _TITLE_SEPARATORS:  # "Blue Mug - Acme": the product's part
+        head, sep, _tail = text.partition(separator)
+        if sep and head.strip():
+            return head.strip()
+    return text
+
+
+def _absolute(url: str, page_url: str) -> str:
+    from urllib.parse import urljoin
+
+    url = (url or "").strip()
+    if not url or url.startswith("data:"):
+        return ""
+    if url.startswith("//"):
+        return "https:" + url
+    return urljoin(page_url, url) if page_url else url
+
+
+# --- the order of trust ------------------------------------------------------------------------------------------
+
+TRUST_VISIBLE_CONFIDENCE = 0.75  # a visible price this sure (in the product area, by the buy button) can overrule
+
+
+def _trust(
+    obs: Observation, seen: VisiblePrice, candidates: list[Candidate], *, has_markup: bool, shown_title: Any
+) -> None:
+    """Decide between the markup's price and the visible one (see the module docstring for the order). The
+    visible price speaks for the markup's product only when the page's title names it."""
+    if seen.price is None:
+        return
+    if has_markup and obs.title and not _titles_agree(obs.title, shown_title):
+        return
+    if obs.price is None:
+        if has_markup and obs.currency and seen.currency and obs.currency != seen.currency:
+            return
+        obs.price, obs.price_max = seen.price, None
+        obs.currency = seen.currency or obs.currency
+        obs.original_price = seen.original_price
+        if has_markup:
+            obs.message = _join(obs.message, f"Price read from the page: {seen.reason}.")
+        return
+    if seen.price == obs.price:
+        if not obs.currency and seen.currency:
+            obs.currency = seen.currency
+        return
+    if obs.currency and seen.currency and obs.currency != seen.currency:
+        return  # shown in another currency (a geo switch): not comparable
+    if obs.price_max is not None and obs.price <= seen.price <= obs.price_max:
+        return  # one variant of the markup's range (the selected size): the range stays
+    # The markup's price shown anywhere as other than a struck-through "was" price or an opening bid keeps it.
+    shown_current = any(
+        c.value in (obs.price, obs.price_max)
+        for c in candidates
+        if c.kind not in ("was", "other-product", "opening-bid")
+    )
+    if not shown_current and (seen.bid or seen.confidence >= TRUST_VISIBLE_CONFIDENCE):
+        old = obs.price
+        obs.price, obs.price_max = seen.price, None
+        obs.currency = obs.currency or seen.currency
+        if seen.original_price is not None:
+            obs.original_price = seen.original_price
+        elif obs.original_price is not None and obs.original_price <= seen.price:
+            obs.original_price = None
+        what = "the current bid" if seen.bid else "the price"
+        note = f"The page shows {what} {seen.reason}; its markup says {old}: read {seen.price}."
+        obs.message = _join(obs.message, note)
+
+
+def _titles_agree(title: str, element: Any) -> bool:
+    if element is None:
+        return False
+
+    def norm(text: str) -> str:
+        return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+    a, b = norm(title), norm(text_of(element))
+    return bool(a and b) and (a in b or b in a)
+
+
+def _join(*parts: str) -> str:
+    return " ".join(p for p in parts if p)
 
 
 # --- finding the product --------------------------------------------------------------------------------------
@@ -226,6 +273,7 @@ class _Found:
     node: dict
     rating: dict | None = None  # an AggregateRating whose itemReviewed is this product
     review: dict | None = None  # a Review whose itemReviewed is this product
+    weak: bool = False  # not a Product: an Event, a Book, a bare Offer... read when the page has no Product
 
 
 @dataclass
@@ -234,12 +282,13 @@ class _Reading:
     mixed_stock: bool = False  # some offers in stock, some not: a "Sold out" label on the page is expected
 
 
-def _main_product(tree: lxml.html.HtmlElement, page_url: str) -> _Reading | None:
+def _main_product(tree: lxml.etree._Element, page_url: str) -> _Reading | None:
     readings: list[_Reading] = []
     for items in (_jsonld_items(tree), _microdata_items(tree, page_url)):
-        found = _pick(_find_products(items), page_url)
-        if found is not None:
-            readings.append(_read_product(found))
+        found = _find_products(items)
+        picked = _pick(found, page_url)
+        if picked is not None:
+            readings.append(_read_product(picked, _same_family(picked, found), page_url))
     if not readings:
         return None
     main = readings[0]
@@ -250,7 +299,7 @@ def _main_product(tree: lxml.html.HtmlElement, page_url: str) -> _Reading | None
     return main
 
 
-def _jsonld_items(tree: lxml.html.HtmlElement) -> list:
+def _jsonld_items(tree: lxml.etree._Element) -> list:
     extractor = JsonLdExtractor()
     items: list = []
     for script in _LD_SCRIPTS(tree):
@@ -258,13 +307,54 @@ def _jsonld_items(tree: lxml.html.HtmlElement) -> list:
             items.extend(extractor.extract_items(script))
         except ValueError:  # one broken script must not hide the others
             continue
-    return items
+    return [canonical(item) for item in items]
 
 
-def _microdata_items(tree: lxml.html.HtmlElement, page_url: str) -> list:
-    if not tree.xpath("boolean(//*[@itemscope])"):
+_HAS_ITEMSCOPE = lxml.etree.XPath("boolean(//*[@itemscope])")
+_ITEMSCOPES = lxml.etree.XPath("//*[@itemscope]")
+
+
+def _microdata_items(tree: lxml.etree._Element, page_url: str) -> list:
+    if not _HAS_ITEMSCOPE(tree):
         return []
-    return [_microdata_as_jsonld(item) for item in MicrodataExtractor().extract_items(tree, page_url or None)]
+    return [canonical(_microdata_as_jsonld(i)) for i in _Microdata().extract_items(tree, page_url or None)]
+
+
+class _Microdata(MicrodataExtractor):
+    """extruct's microdata reader on a plain lxml.etree tree: its text content without lxml.html's Cleaner (which
+    needs lxml.html elements): the text of the element, scripts, styles and comments left out."""
+
+    def _extract_textContent(self, node):
+        parts: list[str] = []
+        _collect_text(node, parts)
+        return " ".join("".join(parts).split())
+
+
+_NO_TEXT_TAGS = frozenset({"script", "style", "noscript", "template"})
+
+
+def _collect_text(el: Any, parts: list[str]) -> None:
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        if isinstance(child.tag, str) and child.tag not in _NO_TEXT_TAGS:
+            _collect_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+
+
+def _microdata_area(tree: lxml.etree._Element) -> lxml.etree._Element | None:
+    """The outermost microdata Product element: the main product area when the page marks one up."""
+    if not _HAS_ITEMSCOPE(tree):
+        return None
+    scopes = _ITEMSCOPES(tree)
+    inside = set(scopes)
+    for el in scopes:
+        if not el.get("itemtype") or any(a in inside for a in el.iterancestors()):
+            continue  # an itemscope inside another is a property of it (offers, a review), not the product
+        if {_canonical_type(t) for t in el.get("itemtype", "").split()} & PRODUCT_TYPES:
+            return el
+    return None
 
 
 def _microdata_as_jsonld(value: Any) -> Any:
@@ -281,6 +371,32 @@ def _microdata_as_jsonld(value: Any) -> Any:
     return value
 
 
+def canonical(value: Any) -> Any:
+    """A copy with schema.org's spelling of known property and type names, whatever case the page used."""
+    if isinstance(value, list):
+        return [canonical(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    out: dict = {}
+    for key, item in value.items():
+        name = _CANONICAL_KEYS.get(key.lower(), key) if isinstance(key, str) else key
+        if name == "@type" or (name == "type" and "@type" not in value):
+            name = "@type"
+            item = [_canonical_type(t) for t in item] if isinstance(item, list) else _canonical_type(item)
+        else:
+            item = canonical(item)
+        if name not in out:  # "price" and "Price" both present: the first wins
+            out[name] = item
+    return out
+
+
+def _canonical_type(value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    short = _short_type(value)
+    return _CANONICAL_TYPES.get(short.lower(), short)
+
+
 def _find_products(items: Iterable) -> list[_Found]:
     found: list[_Found] = []
     for item in items:
@@ -289,7 +405,8 @@ def _find_products(items: Iterable) -> list[_Found]:
 
 
 def _collect(node: Any, found: list[_Found], *, rating: dict | None, review: dict | None) -> None:
-    """Products at the top level, in @graph or a list, a page's mainEntity, or itemReviewed of a rating/review.
+    """Products at the top level, in @graph or a list, a page's mainEntity, or itemReviewed of a rating/review;
+    other things sold with offers (an Event, a Book), and a bare Offer (with its itemOffered, if any).
 
     A product's own properties are not searched: products nested there (isRelatedTo, isSimilarTo) are others.
     """
@@ -308,18 +425,63 @@ def _collect(node: Any, found: list[_Found], *, rating: dict | None, review: dic
         _collect(node.get("itemReviewed"), found, rating=node, review=review)
     elif "Review" in kinds:
         _collect(node.get("itemReviewed"), found, rating=rating, review=node)
+    elif kinds & OFFER_TYPES:
+        item = node.get("itemOffered")
+        item = item if isinstance(item, dict) else {}
+        holder = {**item, "offers": node} if not item.get("offers") else item
+        if not _text(holder.get("name")) and _text(node.get("name")):
+            holder["name"] = node["name"]
+        found.append(_Found(holder, rating=rating, review=review, weak=not (types_of(item) & PRODUCT_TYPES)))
+    elif node.get("offers") and not (kinds & NOT_A_LISTING_TYPES):
+        found.append(_Found(node, rating=rating, review=review, weak=True))
     else:
         _collect(node.get("mainEntity"), found, rating=rating, review=review)
 
 
 def _pick(found: list[_Found], page_url: str) -> _Found | None:
-    """The page's own product: the one whose url is the page's, else the first with offers, else the first."""
+    """The page's own product: the one whose url is the page's, else a Product before other things with offers,
+    else the first with offers, else the first."""
 
-    def score(f: _Found) -> tuple[bool, bool, bool]:
+    def score(f: _Found) -> tuple[bool, bool, bool, bool]:
         url = _text(f.node.get("url")) or _text(f.node.get("@id"))
-        return (bool(url) and _same_url(url, page_url), bool(f.node.get("offers")), bool(_text(f.node.get("name"))))
+        return (
+            bool(url) and _same_url(url, page_url),
+            not f.weak,
+            bool(f.node.get("offers") or f.node.get("hasVariant")),
+            bool(_text(f.node.get("name"))),
+        )
 
     return max(found, key=score) if found else None  # max keeps the first of equals: document order
+
+
+def _same_family(picked: _Found, found: list[_Found]) -> list[dict]:
+    """Other Products that are the same item in another size or colour (one Product per variant): the same
+    productGroupID / isVariantOf, or the same name once a trailing size/colour qualifier is dropped."""
+    if picked.weak:
+        return []
+    key = _family_key(picked.node)
+    if not key:
+        return []
+    return [
+        f.node for f in found if f is not picked and not f.weak and f.node.get("offers") and _family_key(f.node) == key
+    ]
+
+
+_QUALIFIER = re.compile(r"\s*(?:[-–|/,:]\s*[^-–|/,:]{1,25}|\([^)]{1,25}\))\s*$")
+
+
+def _family_key(node: dict) -> str:
+    for key in ("productGroupID", "inProductGroupWithID"):
+        if _text(node.get(key)):
+            return "group:" + _text(node.get(key))
+    parent = _first_dict(node.get("isVariantOf"))
+    if parent is not None:
+        ident = _text(parent.get("productGroupID")) or _text(parent.get("@id")) or _text(parent.get("name"))
+        if ident:
+            return "group:" + ident
+    name = " ".join(_text(node.get("name")).split()).casefold()
+    base = _QUALIFIER.sub("", name) or name
+    return "name:" + base if base else ""
 
 
 def _same_url(a: str, b: str) -> bool:
@@ -349,6 +511,9 @@ def _fill(obs: Observation, other: Observation) -> None:
     obs.title = obs.title or other.title
     obs.product_id = obs.product_id or other.product_id
     obs.reviews = obs.reviews or other.reviews
+    obs.variants = obs.variants or other.variants
+    obs.shipping = obs.shipping or other.shipping
+    obs.image = obs.image or other.image
     if obs.in_stock is None:
         obs.in_stock = other.in_stock
     if obs.stock_quantity is None:
@@ -358,9 +523,11 @@ def _fill(obs: Observation, other: Observation) -> None:
 # --- reading one product ---------------------------------------------------------------------------------------
 
 
-def _read_product(found: _Found) -> _Reading:
+def _read_product(found: _Found, family: list[dict], page_url: str) -> _Reading:
     node = found.node
-    offers = list(_offers(node))
+    offers = list(_offers(node, variant=node if family else None))
+    for sibling in family:  # one Product per size/colour: each is a variant of this one
+        offers.extend(_offers(sibling, variant=sibling))
     summary = _summarise(offers)
     rating_node = _first_dict(node.get("aggregateRating")) or found.rating
     rating, count = _rating(rating_node) if rating_node else (None, None)
@@ -379,7 +546,12 @@ def _read_product(found: _Found) -> _Reading:
         rating=rating,
         review_count=count,
         reviews=[r for r in (_review(n) for n in review_nodes) if r is not None],
+        variants=_variants(offers, node),
+        shipping=_shipping(summary.main),
+        image=_absolute(_image(node.get("image")), page_url),
     )
+    if family and not obs.title:
+        obs.title = _clean_text(_text(family[0].get("name")))
     return _Reading(obs, mixed_stock=summary.mixed_stock)
 
 
@@ -392,16 +564,23 @@ class _Offer:
     in_stock: bool | None = None
     quantity: int | None = None
     node: dict = field(default_factory=dict)
+    variant: dict | None = None  # the variant Product this offer sells (hasVariant, one Product per size)
 
 
-def _offers(product: dict) -> Iterator[_Offer]:
+def _offers(product: dict, *, variant: dict | None = None) -> Iterator[_Offer]:
     raw = product.get("offers")
-    if not raw and product.get("hasVariant"):  # a ProductGroup: each variant is a Product with its own offers
-        for variant in _as_list(product["hasVariant"]):
-            if isinstance(variant, dict):
-                yield from _offers(variant)
+    variants = [v for v in _as_list(product.get("hasVariant")) if isinstance(v, dict)]
+    if variants and (not raw or any(v.get("offers") for v in variants)):
+        # a ProductGroup: each variant is a Product with its own offers (the group's own offers are a summary)
+        inherited = next(_offer_list(_as_list(raw), inherited=_Offer()), _Offer()) if raw else _Offer()
+        for v in variants:
+            for offer in _offer_list(_as_list(v.get("offers")), inherited=_Offer(currency=inherited.currency)):
+                offer.variant = v
+                yield offer
         return
-    yield from _offer_list(_as_list(raw), inherited=_Offer())
+    for offer in _offer_list(_as_list(raw), inherited=_Offer()):
+        offer.variant = variant
+        yield offer
 
 
 def _offer_list(nodes: list, inherited: _Offer) -> Iterator[_Offer]:
@@ -416,19 +595,36 @@ def _offer_list(nodes: list, inherited: _Offer) -> Iterator[_Offer]:
             yield offer
 
 
+def _specs(node: dict) -> list[dict]:
+    """priceSpecification entries, CompoundPriceSpecification components flattened; per-unit prices ("per kg":
+    a referenceQuantity other than one) are not the offer's price."""
+    out: list[dict] = []
+    for spec in _as_list(node.get("priceSpecification")):
+        if not isinstance(spec, dict):
+            continue
+        components = [c for c in _as_list(spec.get("priceComponent")) if isinstance(c, dict)]
+        for item in components or [spec]:
+            quantity = _first_dict(item.get("referenceQuantity"))
+            amount = _number(quantity.get("value")) if quantity else None
+            if amount is not None and amount != 1:
+                continue
+            out.append(item)
+    return out
+
+
 def _read_offer(node: dict, inherited: _Offer) -> _Offer:
-    specs = [s for s in _as_list(node.get("priceSpecification")) if isinstance(s, dict)]
+    specs = _specs(node)
     current_specs = [s for s in specs if _price_type(s) not in LIST_PRICE_TYPES]
     list_specs = [s for s in specs if _price_type(s) in LIST_PRICE_TYPES]
-    price, symbol = _amount(_first_present(node, "price", "lowPrice"))
+    price, price_currency = _money(_first_present(node, "price", "lowPrice"))
     if price is None and current_specs:
-        price, symbol = _amount(_first_present(current_specs[0], "price", "minPrice"))
-    high, _ = _amount(node.get("highPrice"))
-    list_price = _amount(list_specs[0].get("price"))[0] if list_specs else None
+        price, price_currency = _money(_first_present(current_specs[0], "price", "minPrice"))
+    high, _ = _money(node.get("highPrice"))
+    list_price = _money(list_specs[0].get("price"))[0] if list_specs else None
     currency = (
         _currency(node.get("priceCurrency"))
         or next((_currency(s.get("priceCurrency")) for s in specs if s.get("priceCurrency")), "")
-        or _currency(symbol)
+        or price_currency
         or inherited.currency
     )
     availability = _availability(node.get("availability"))
@@ -452,6 +648,7 @@ class _Summary:
     in_stock: bool | None = None
     quantity: int | None = None
     mixed_stock: bool = False
+    main: _Offer | None = None  # the offer whose price is the price
 
 
 def _summarise(offers: list[_Offer]) -> _Summary:
@@ -465,6 +662,7 @@ def _summarise(offers: list[_Offer]) -> _Summary:
         quantity=sum(o.quantity for o in offers if o.quantity is not None)
         if offers and all(o.quantity is not None for o in offers)
         else None,
+        main=offers[0] if offers else None,
     )
     priced = [o for o in offers if o.price is not None]
     if not priced:
@@ -474,12 +672,128 @@ def _summarise(offers: list[_Offer]) -> _Summary:
     same_currency = [o for o in priced if o.currency in (main_currency, "")]
     pool = [o for o in same_currency if o.in_stock] or same_currency
     summary.currency = main_currency
-    summary.price = min(o.price for o in pool if o.price is not None)
+    summary.main = min(pool, key=lambda o: o.price or 0)
+    summary.price = summary.main.price
     highest = max(max(o.price, o.high or o.price) for o in pool if o.price is not None)
     summary.price_max = highest if highest != summary.price else None
     was = [o.list_price for o in pool if o.list_price is not None and o.price is not None and o.list_price > o.price]
     summary.original_price = min(was) if was else None
     return summary
+
+
+# --- variants, shipping, image ------------------------------------------------------------------------------------
+
+_OPTION_KEYS = (("color", "Color"), ("size", "Size"), ("material", "Material"), ("pattern", "Pattern"))
+
+
+def _variants(offers: list[_Offer], product: dict) -> list[Variant]:
+    """Each offer of a product with several (sizes, colours, a ProductGroup's hasVariant) as a Variant; none
+    when the page has one offer or its offers cannot be told apart."""
+    if len(offers) < 2:
+        return []
+    variants: list[Variant] = []
+    seen: set[str] = set()
+    for offer in offers:
+        source = offer.variant or {}
+        ident = (
+            _text(offer.node.get("sku"))
+            or _text(source.get("sku"))
+            or _text(offer.node.get("@id"))
+            or _text(source.get("@id"))
+            or _text(offer.node.get("url"))
+            or _text(source.get("url"))
+            or next((_text(offer.node.get(k)) or _text(source.get(k)) for k in ID_KEYS if k != "sku"
+                     if _text(offer.node.get(k)) or _text(source.get(k))), "")
+        )  # fmt: skip
+        name = _variant_name(offer, source, product)
+        key = ident or name
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        variants.append(
+            Variant(
+                id=ident,
+                name=name,
+                price=offer.price,
+                original_price=offer.list_price
+                if offer.list_price and offer.price and offer.list_price > offer.price
+                else None,
+                currency=offer.currency,
+                in_stock=offer.in_stock,
+                stock_quantity=offer.quantity,
+            )
+        )
+    return variants if len(variants) > 1 else []
+
+
+def _variant_name(offer: _Offer, source: dict, product: dict) -> str:
+    options = []
+    for key, label in _OPTION_KEYS:
+        value = _text(source.get(key)) or _text(offer.node.get(key))
+        if not value:
+            item = _first_dict(offer.node.get("itemOffered"))
+            value = _text(item.get(key)) if item else ""
+        if value:
+            options.append(f"{label}: {_clean_text(value)}")
+    if options:
+        return "; ".join(options)
+    name = _text(source.get("name")) or _text(offer.node.get("name"))
+    if not name:
+        item = _first_dict(offer.node.get("itemOffered"))
+        name = _text(item.get("name")) if item else ""
+    return _clean_text(name) if name and name != _text(product.get("name")) else ""
+
+
+def _shipping(offer: _Offer | None) -> Shipping | None:
+    """OfferShippingDetails of the offer that sets the price: rate, destination, handling + transit days."""
+    if offer is None:
+        return None
+    details = _first_dict(offer.node.get("shippingDetails"))
+    if details is None:
+        return None
+    rate = _first_dict(details.get("shippingRate"))
+    fee, fee_currency = _money(rate) if rate else (None, "")
+    if rate and fee is None and _number(rate.get("value")) == 0:
+        fee = Decimal(0)
+    currency = (_currency(rate.get("currency")) if rate else "") or fee_currency or offer.currency
+    destination = _first_dict(details.get("shippingDestination"))
+    country = _text(destination.get("addressCountry")) if destination else ""
+    if destination and isinstance(destination.get("addressCountry"), dict):
+        country = _text(destination["addressCountry"].get("name")) or _text(destination["addressCountry"].get("@id"))
+    delivery = _first_dict(details.get("deliveryTime"))
+    days_min = days_max = None
+    if delivery:
+        handling = _first_dict(delivery.get("handlingTime")) or {}
+        transit = _first_dict(delivery.get("transitTime")) or {}
+        parts = [p for p in (handling, transit) if p]
+        mins = [_count(p.get("minValue")) for p in parts]
+        maxs = [_count(p.get("maxValue")) for p in parts]
+        if parts and all(m is not None for m in mins):
+            days_min = sum(m for m in mins if m is not None)
+        if parts and all(m is not None for m in maxs):
+            days_max = sum(m for m in maxs if m is not None)
+    shipping = Shipping(
+        to=country.upper() if re.fullmatch(r"[A-Za-z]{2}", country) else "",
+        fee=fee,
+        currency=currency if fee is not None else "",
+        days_min=days_min,
+        days_max=days_max,
+        method=_clean_text(_text(details.get("shippingLabel")) or _text(details.get("name"))),
+    )
+    if shipping.fee is None and shipping.days_min is None and shipping.days_max is None and not shipping.to:
+        return None
+    return shipping
+
+
+def _image(value: Any) -> str:
+    for item in _as_list(value):
+        if isinstance(item, str) and item.strip():
+            return item.strip()
+        if isinstance(item, dict):
+            url = _text(item.get("url")) or _text(item.get("contentUrl"))
+            if url:
+                return url
+    return ""
 
 
 def _rating(node: dict) -> tuple[Decimal | None, int | None]:
@@ -567,11 +881,13 @@ class _OpenGraph:
         return _currency(self.props.get("product:price:currency") or self.props.get("og:price:currency"))
 
 
-def _opengraph(tree: lxml.html.HtmlElement) -> _OpenGraph:
+def _opengraph(tree: lxml.etree._Element) -> _OpenGraph:
+    """og:* and product:* tags wherever they are (<head> or <body>), as `property` or as `name`."""
     props: dict[str, str] = {}
-    for item in OpenGraphExtractor().extract_items(tree):
-        for name, value in item.get("properties", []):
-            props.setdefault(name.lower(), value.strip())  # og:image and friends repeat: the first is the main one
+    for meta in _META(tree):
+        for name in (meta.get("property") or meta.get("name") or "").lower().split():
+            if name.startswith(("og:", "product:")):
+                props.setdefault(name, meta.get("content", "").strip())  # og:image repeats: the first is the main one
     return _OpenGraph(props)
 
 
@@ -579,10 +895,10 @@ def _fill_from_opengraph(obs: Observation, og: _OpenGraph) -> None:
     if not og.is_product:
         return
     obs.title = obs.title or _clean_text(og.props.get("og:title", ""))
-    price, symbol = _amount(og.price_amount)
-    currency = og.currency or _currency(symbol)
+    price, currency = _money(og.price_amount)
+    currency = og.currency or currency
     if obs.price is None and price is not None:
-        sale, _ = _amount(og.props.get("product:sale_price:amount"))
+        sale, _ = _money(og.props.get("product:sale_price:amount"))
         if sale is not None and sale < price:  # Facebook catalogue tags: price is the regular one, sale the current
             obs.price, obs.original_price = sale, price
         else:
@@ -610,105 +926,24 @@ def strip_site_name(title: str, site_name: str) -> str:
 
 # --- the visible-text cross-check -------------------------------------------------------------------------------
 
-_PHRASES = sorted({p for phrases in OUT_OF_STOCK_PHRASES.values() for p in phrases}, key=len, reverse=True)
-_PHRASE_PATTERN = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in _PHRASES) + r")(?!\w)", re.IGNORECASE)
-_VISIBLE_TEXT = lxml.etree.XPath(
-    "//body//text()[normalize-space() and not(ancestor::script or ancestor::style or ancestor::noscript"
-    " or ancestor::template)]"
-)
 
-
-def _cross_check_stock(obs: Observation, tree: lxml.html.HtmlElement, *, mixed_stock: bool) -> None:
+def _cross_check_stock(obs: Observation, view: PageView, *, mixed_stock: bool) -> None:
     """Trust a visible out-of-stock message over metadata that says (or does not say) in stock.
 
     Rule: the message must be a short text (a label, not a sentence of a review), visible (not in a script,
-    template, hidden element or variant picker), not in page furniture or another product's block (navigation,
-    footer, recommendation carousels, bundles), and inside the main product area when the page shows one (the
-    microdata Product element, else the smallest block around the h1 that holds a buy control). When some
+    template, hidden element or variant picker), not in page furniture or another product's or seller's block
+    (navigation, footer, recommendation carousels, bundles, other sellers' rows), about buying this item online
+    (not "unavailable to pick up at nearby stores"), and inside the main product area when the page shows one
+    (the microdata Product element, else the smallest block around the h1 that holds a buy control). When some
     offers are in stock and some not, a "Sold out" label belongs to the sold-out variant: nothing changes.
     Visible text never puts a product back in stock: pages keep "add to cart" markup on sold-out items.
     """
     if obs.in_stock is False or mixed_stock:
         return
-    message = visible_out_of_stock_message(tree)
+    message = visible_out_of_stock_message(view)
     if message:
         obs.in_stock = False
-        obs.message = f'The page shows "{message}": read as out of stock.'
-
-
-def visible_out_of_stock_message(tree: lxml.html.HtmlElement) -> str:
-    area: lxml.html.HtmlElement | None = None
-    area_found = False
-    for node in _VISIBLE_TEXT(tree):
-        text = " ".join(str(node).split())
-        if len(text) > MAX_MESSAGE_LENGTH:
-            continue
-        match = _PHRASE_PATTERN.search(text)
-        if not match:
-            continue
-        element = node.getparent()
-        if element is None or not _is_visible_page_copy(element):
-            continue
-        if not area_found:  # only looked for once a candidate message exists: most pages have none
-            area, area_found = _product_area(tree), True
-        if area is None or _is_inside(element, area):
-            return text
-    return ""
-
-
-def _is_visible_page_copy(element: lxml.html.HtmlElement) -> bool:
-    for el in element.iterancestors():
-        if not _element_is_page_copy(el):
-            return False
-    return _element_is_page_copy(element)
-
-
-def _element_is_page_copy(el: Any) -> bool:
-    tag = el.tag if isinstance(el.tag, str) else ""
-    if tag in _INVISIBLE_TAGS or tag in _OTHER_CONTENT_TAGS:
-        return False
-    attrib = el.attrib
-    if "hidden" in attrib or attrib.get("aria-hidden", "").lower() == "true":
-        return False
-    if _HIDDEN_STYLE.search(attrib.get("style", "")):
-        return False
-    classes = attrib.get("class", "")
-    if _HIDDEN_CLASSES.intersection(classes.lower().split()):
-        return False
-    return not _OTHER_CONTENT_MARKERS.search(f"{classes} {attrib.get('id', '')}")
-
-
-def _product_area(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement | None:
-    """The main product block, or None when the page does not show one (then the whole page counts)."""
-    for el in tree.xpath("//*[@itemscope and @itemtype]"):
-        kinds = {_short_type(t) for t in el.get("itemtype", "").split()}
-        if kinds & PRODUCT_TYPES and not el.xpath("ancestor::*[@itemscope]"):
-            return el
-    headings = [h for h in tree.xpath("//body//h1") if h.text_content().strip() and _is_visible_page_copy(h)]
-    if not headings:
-        return None
-    around_buy_controls = {
-        ancestor
-        for control in _BUY_CONTROLS(tree)
-        if _is_buy_control(control) and _is_visible_page_copy(control)
-        for ancestor in control.iterancestors()
-    }
-    for ancestor in headings[0].iterancestors():
-        if ancestor in around_buy_controls:
-            return None if ancestor.tag in ("body", "html") else ancestor
-    return None
-
-
-def _is_buy_control(el: lxml.html.HtmlElement) -> bool:
-    if el.tag == "form":  # its text can be the whole page (ASP.NET wraps everything in one form)
-        return bool(_BUY_CONTROL_MARKERS.search(el.get("action", "")))
-    attrs = " ".join(el.get(a, "") for a in ("name", "id", "class", "value", "aria-label", "data-add-to-cart"))
-    text = el.text_content()[:200]
-    return bool(_BUY_CONTROL_MARKERS.search(attrs) or _BUY_CONTROL_MARKERS.search(text) or _PHRASE_PATTERN.search(text))
-
-
-def _is_inside(element: lxml.html.HtmlElement, area: lxml.html.HtmlElement) -> bool:
-    return element is area or any(a is area for a in element.iterancestors())
+        obs.message = _join(obs.message, f'The page shows "{message}": read as out of stock.')
 
 
 # --- values ------------------------------------------------------------------------------------------------------
@@ -784,11 +1019,35 @@ def _quantity_value(value: Any) -> Any:
 
 
 def _currency(value: Any) -> str:
-    """An ISO 4217 code; a symbol ("€") where a code belongs is read as the code it stands for."""
+    """A current ISO 4217 code ("eur" -> EUR, the obsolete "RUR" -> RUB, "XYZ" -> ""); a symbol ("€") where a
+    code belongs is read as the code it stands for."""
     text = _text(value)
     if re.fullmatch(r"[A-Za-z]{3}", text):
-        return text.upper()
-    return parse_price(text)[1] if text else ""
+        return currency_code(text)
+    return currency_code(parse_price(text)[1]) if text else ""
+
+
+# Keys under which shops nest a price object ({"sales": {"value": 3499, "currency": "ARS"}, "list": null}):
+# the current price's names, never the list/regular price's.
+_PRICE_OBJECT_KEYS = ("@value", "value", "amount", "price", "decimalPrice", "sales", "sale", "salePrice", "current",
+                      "currentPrice", "final", "finalPrice", "selling", "sellingPrice", "now", "minPrice")  # fmt: skip
+
+
+def _money(value: Any, depth: int = 0) -> tuple[Decimal | None, str]:
+    """A price and its currency from a number, a string ("€ 16,90") or a nested price object."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if isinstance(value, dict):
+        currency = _currency(value.get("currency") or value.get("priceCurrency") or value.get("currencyCode"))
+        if depth < 3:
+            for key in _PRICE_OBJECT_KEYS:
+                if value.get(key) not in (None, "", {}, []):
+                    amount, inner = _money(value[key], depth + 1)
+                    if amount is not None:
+                        return amount, inner or currency
+        return None, currency
+    amount, symbol = _amount(value)
+    return amount, (currency_code(_currency(symbol)) if symbol else "")
 
 
 def _date(text: str) -> date | None:
@@ -817,8 +1076,11 @@ def _clean_text(text: str) -> str:
 
 def _first_present(node: dict, *keys: str) -> Any:
     for key in keys:
-        if _scalar(node.get(key)) not in (None, ""):
-            return node[key]
+        value = node.get(key)
+        if isinstance(value, dict) and _money(value)[0] is not None:  # a nested price object
+            return value
+        if _scalar(value) not in (None, ""):
+            return value
     return None
 
 
