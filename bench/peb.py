@@ -7,7 +7,7 @@ Every page of ../shared/fixtures/peb/ (read in place) goes RUNS times through
   the same parse);
 against the floor measured in the same run, `lxml.html.document_fromstring` of the same text: what any reader of
 the page must pay. The score compares each page's price, currency and stock with ground_truth.json, as
-tests/test_peb.py does. Targets (issue 16): median ≤ 10 ms, p95 ≤ 40 ms per page on the live path.
+tests/monitoring/sources/test_peb.py does. Targets (issue 16): median ≤ 10 ms, p95 ≤ 40 ms per page on the live path.
 """
 
 from __future__ import annotations

@@ -17,8 +17,7 @@ from django.core.management import call_command
 
 from monitoring.observation import Observation
 from monitoring.sources.observe import observe_document
-
-from .conftest import SHARED_FIXTURES
+from tests.support.paths import SHARED_FIXTURES
 
 PEB = SHARED_FIXTURES / "peb"
 
