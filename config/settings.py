@@ -65,10 +65,12 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "ninja",
     "accounts",
     "suppliers",
     "monitoring",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
