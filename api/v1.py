@@ -18,7 +18,7 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
@@ -301,7 +301,7 @@ def supplier_create(request, payload: SupplierIn):
     supplier = intake.supplier_add_from_url(
         owner=request.auth, url=payload.store_url, platform=payload.platform, name=payload.name, token=payload.token
     )
-    return 201, _suppliers(request.auth).get(pk=supplier.pk)
+    return Status(201, _suppliers(request.auth).get(pk=supplier.pk))
 
 
 @suppliers.get("/{int:supplier_id}", response={200: SupplierOut, **ERRORS}, operation_id="supplier_detail")
@@ -448,7 +448,7 @@ def product_create(request, payload: ProductIn):
     variant = payload.variant.strip()
     if variant:
         Product.objects.filter(pk=product.pk).update(variant_sku=variant)
-    return 201, _product_out(_products(owner).get(pk=product.pk))
+    return Status(201, _product_out(_products(owner).get(pk=product.pk)))
 
 
 @products.get("/{int:product_id}", response={200: ProductOut, **ERRORS}, operation_id="product_detail")
@@ -635,7 +635,7 @@ def test_order_create(request, payload: TestOrderIn):
         protection_ends_on=payload.protection_ends_on,
         notes=payload.notes,
     )
-    return 201, order
+    return Status(201, order)
 
 
 api.add_router("/suppliers", suppliers)
