@@ -25,6 +25,7 @@ from suppliers.models import Product, Supplier, TestOrder
 
 from .security_world import build_world, csp_directives, problems_in_html
 from .servers import LocalShop
+from .test_browser import browser, make_page  # noqa: F401 - the Chromium fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -524,3 +525,21 @@ def test_the_docs_page_works_under_the_apps_csp(client):
     nonce = next(s for s in directives["script-src"] if s.startswith("'nonce-"))[len("'nonce-") : -1]
     assert not problems_in_html(html, nonce=nonce)
     assert f"{API}/openapi.json" in html
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_docs_page_renders_in_a_real_browser_with_no_csp_violation(make_page, live_server, alice):
+    """Swagger UI runs from the bundled files under the CSP (make_page fails the test on any CSP violation or
+    console error), lists the operations, and a call tried from it with a token reaches the API."""
+    _token, plain = token_create(owner=alice, name="docs")
+    page = make_page()
+    page.goto(f"{API}/docs")
+    page.locator(".swagger-ui .info .title").filter(has_text="Dropwatch API").wait_for()
+    page.get_by_text("/api/v1/findings/{finding_id}/snooze").first.wait_for()
+    assert page.locator(".opblock").count() >= 19
+    status = page.evaluate(
+        """async (token) => (await fetch("/api/v1/suppliers", {headers: {Authorization: "Bearer " + token}})).status""",
+        plain,
+    )
+    assert status == 200
