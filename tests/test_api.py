@@ -529,7 +529,7 @@ def test_the_docs_page_works_under_the_apps_csp(client):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_the_docs_page_renders_in_a_real_browser_with_no_csp_violation(make_page, live_server, alice):
+def test_the_docs_page_renders_in_a_real_browser_with_no_csp_violation(make_page, live_server, alice):  # noqa: F811
     """Swagger UI runs from the bundled files under the CSP (make_page fails the test on any CSP violation or
     console error), lists the operations, and a call tried from it with a token reaches the API."""
     _token, plain = token_create(owner=alice, name="docs")
