@@ -56,10 +56,13 @@ class SupplierOut(Schema):
     open_findings: int = 0
 
 
-class SupplierIn(Schema):
+class SupplierPreviewIn(Schema):
     store_url: str = Field(description="The store's address, as on the add-supplier form")
-    name: str = Field("", max_length=200, description="Empty: the store's own name (read by the preview)")
     platform: str = Field("", description="Empty: detected from the address")
+
+
+class SupplierIn(SupplierPreviewIn):
+    name: str = Field("", max_length=200, description="Empty: the store's own name (read by the preview)")
     token: str = Field("", description="The stamp of POST /suppliers/preview, to keep the store name it read")
 
 

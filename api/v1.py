@@ -46,6 +46,7 @@ from .schemas import (
     StoreSnapshotOut,
     SupplierIn,
     SupplierOut,
+    SupplierPreviewIn,
     TestOrderIn,
     TestOrderOut,
     TrustOut,
@@ -56,6 +57,7 @@ from .tokens import rate_check, token_authenticate
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 200
+MAX_PAGE = 1_000_000  # far past any real list; keeps OFFSET inside the database's integer range
 DEFAULT_PAGE_SIZE = 50
 
 
@@ -179,7 +181,7 @@ def _server_error(request, exc):
 
 
 def _page(request, qs, page: int, page_size: int, serialize=None) -> dict:
-    page = max(1, page)
+    page = max(1, min(page, MAX_PAGE))
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
     start = (page - 1) * page_size
     rows = list(qs[start : start + page_size])
@@ -277,7 +279,7 @@ def supplier_list(
 
 
 @suppliers.post("/preview", response={200: StorePreviewOut, **ERRORS}, operation_id="supplier_preview")
-def supplier_preview(request, payload: SupplierIn):
+def supplier_preview(request, payload: SupplierPreviewIn):
     """What adding this store would do; reads the store page when Dropwatch reads that platform's store pages."""
     preview = intake.supplier_preview(owner=request.auth, url=payload.store_url, platform=payload.platform)
     store = preview.store

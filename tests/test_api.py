@@ -543,3 +543,18 @@ def test_the_docs_page_renders_in_a_real_browser_with_no_csp_violation(make_page
         plain,
     )
     assert status == 200
+
+
+def test_out_of_range_numbers_in_queries_are_answered_not_500(alice_api, world):
+    huge = 10**30
+    for url, query in (
+        (f"{API}/products", {"supplier": huge}),
+        (f"{API}/products", {"page": huge}),
+        (f"{API}/findings", {"product": huge, "page_size": huge}),
+        (f"{API}/test-orders", {"supplier": huge}),
+        (f"{API}/products/{world.product.pk}/history", {"page": -5, "page_size": 0}),
+    ):
+        response = alice_api.get(url, query)
+        assert response.status_code in (200, 404, 422), (url, query, response.status_code)
+        if response.status_code == 200:
+            assert response.json()["page_size"] <= 200
