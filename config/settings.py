@@ -65,12 +65,14 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",
     "csp",
+    "ninja",
     "accounts",
     "suppliers",
     "monitoring",
     "orderlog",
     "dashboard",
     "demo",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -343,6 +345,9 @@ BUYER_PROTECTION_DAYS = {
 }
 # Largest accepted test-order photo, in bytes.
 TEST_ORDER_PHOTO_MAX_BYTES = env.int("TEST_ORDER_PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+
+# --- The REST API (api/) ----------------------------------------------------------------------------
+API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)  # per token, in the cache
 
 # --- The demo shop (make run) ---------------------------------------------------------------------------
 DEMO_SHOP_PORT = env.int("DEMO_SHOP_PORT", default=8001)

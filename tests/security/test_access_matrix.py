@@ -7,6 +7,7 @@ tests/support/security_world.py:ID_ROUTES."""
 
 import csv
 import io
+import json
 
 import pytest
 from django.contrib import admin
@@ -20,6 +21,8 @@ from orderlog.models import Order
 from suppliers.models import Product, Supplier
 from tests.support.security_world import (
     ADMIN_ROUTES,
+    API_PUBLIC_ROUTES,
+    API_ROUTES,
     APP_ROUTES,
     ID_ROUTE_NAMES,
     ID_ROUTES,
@@ -159,6 +162,7 @@ SHOWS_OWN = {
     "test_order_list",
     "test_order_export",
     "email_log",
+    "api_tokens",
 }
 
 
@@ -341,3 +345,189 @@ def test_uploads_to_alices_order_are_refused_before_reading(worlds, bob_client, 
     response = bob_client.post(reverse("test_order_photo_add", args=[a.order.pk]), {"photos": [upload("x.png")]})
     assert response.status_code == 404
     assert not diff(before, snapshot())
+
+
+# --- the token API (/api/v1/) -------------------------------------------------------------------------
+# Driven by the API's own OpenAPI schema, so a new operation fails `test_every_api_operation_is_in_the_matrix`
+# until it is described here: the path ids to fill (the victim's) and a plausible JSON body.
+
+
+class ApiOp:
+    def __init__(self, ids=None, body=None, fetches=False):
+        self.ids = ids or (lambda w: {})  # path parameters, from a World
+        self.body = body  # JSON body, from a World (POST)
+        self.fetches = fetches  # would read a shop page: not called with a valid token here
+
+
+API_OPS = {
+    "supplier_list": ApiOp(),
+    "supplier_create": ApiOp(body=lambda w: {"store_url": "https://www.aliexpress.com/store/424242"}),
+    "supplier_preview": ApiOp(body=lambda w: {"store_url": "https://www.aliexpress.com/store/424242"}, fetches=True),
+    "supplier_detail": ApiOp(ids=lambda w: {"supplier_id": w.supplier.pk}),
+    "supplier_trust": ApiOp(ids=lambda w: {"supplier_id": w.supplier.pk}),
+    "supplier_history": ApiOp(ids=lambda w: {"supplier_id": w.supplier.pk}),
+    "product_list": ApiOp(),
+    "product_create": ApiOp(body=lambda w: {"url": "https://shop.example/products/new-one"}, fetches=True),
+    "product_preview": ApiOp(body=lambda w: {"url": "https://shop.example/products/new-one"}, fetches=True),
+    "product_detail": ApiOp(ids=lambda w: {"product_id": w.product.pk}),
+    "product_history": ApiOp(ids=lambda w: {"product_id": w.product.pk}),
+    "finding_list": ApiOp(),
+    "finding_detail": ApiOp(ids=lambda w: {"finding_id": w.finding.pk}),
+    "finding_acknowledge": ApiOp(ids=lambda w: {"finding_id": w.finding.pk}, body=lambda w: {}),
+    "finding_snooze": ApiOp(ids=lambda w: {"finding_id": w.finding.pk}, body=lambda w: {"until": "2099-01-01"}),
+    "finding_resolve": ApiOp(ids=lambda w: {"finding_id": w.finding.pk}, body=lambda w: {}),
+    "test_order_list": ApiOp(),
+    "test_order_create": ApiOp(
+        body=lambda w: {"supplier_id": w.supplier.pk, "product_id": w.product.pk, "ordered_on": "2026-01-10"}
+    ),
+    "test_order_detail": ApiOp(ids=lambda w: {"order_id": w.order.pk}),
+}
+
+
+def _api_operations():
+    from api.v1 import api
+
+    ops = []
+    for path, methods in api.get_openapi_schema()["paths"].items():
+        for method, op in methods.items():
+            ops.append((op["operationId"], method.upper(), path))
+    return sorted(ops)
+
+
+API_OPERATIONS = _api_operations()
+
+
+def api_call(client, method, path, body=None, **headers):
+    if method == "GET":
+        return client.get(path, **headers)
+    return client.post(path, json.dumps(body or {}), content_type="application/json", **headers)
+
+
+def with_token(key: str) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+
+
+def test_every_api_operation_is_in_the_matrix():
+    operations = {op for op, _m, _p in API_OPERATIONS}
+    assert operations == set(API_OPS), operations ^ set(API_OPS)
+    # Every resolver route under /api/v1/ is an operation of the schema, or the schema and docs themselves.
+    assert {r.name for r in API_ROUTES} == {f"api-v1:{op}" for op in operations} | API_PUBLIC_ROUTES
+
+
+@pytest.mark.parametrize(("operation", "method", "path"), API_OPERATIONS, ids=[o[0] for o in API_OPERATIONS])
+def test_api_without_a_valid_token_is_401_with_no_side_effect(operation, method, path, worlds, client, queue):
+    a, b = worlds
+    op = API_OPS[operation]
+    url = path.format(**op.ids(a))
+    revoked = a.api_token
+    revoked.revoked_at = revoked.created_at
+    revoked.save(update_fields=["revoked_at"])
+    for headers in (
+        {},
+        with_token("dw_" + "0" * 43),
+        with_token(a.api_key),  # revoked just above
+        {"HTTP_AUTHORIZATION": f"Token {b.api_key}"},
+    ):
+        before = snapshot()
+        response = api_call(client, method, url, op.body(a) if op.body else None, **headers)
+        assert response.status_code == 401, (operation, headers, response.status_code)
+        assert response.json()["error"]["code"] == "unauthorized"
+        assert not diff(before, snapshot()), (operation, diff(before, snapshot()))
+        assert queue == []
+        assert_nothing_of(a, response, f"{method} {url}")
+
+
+ID_OPERATIONS = [o for o in API_OPERATIONS if "{" in o[2]]
+
+
+@pytest.mark.parametrize(("operation", "method", "path"), ID_OPERATIONS, ids=[o[0] for o in ID_OPERATIONS])
+def test_bobs_token_on_alices_ids_is_404_with_no_data_and_no_side_effect(operation, method, path, worlds, queue):
+    a, b = worlds
+    op = API_OPS[operation]
+    bob = Client()
+    headers = with_token(b.api_key)
+    bob.get("/api/v1/suppliers", **headers)  # last_used_at is written now, not during the snapshot below
+    variants = [op.ids(a)]
+    # Mixed: the victim's id in one place, the attacker's elsewhere (one path id per route today).
+    for kwargs in variants:
+        url = path.format(**kwargs)
+        for body in [op.body(a), op.body(b)] if op.body else [{}]:
+            before = snapshot()
+            response = api_call(bob, method, url, body, **headers)
+            assert response.status_code == 404, (operation, url, response.status_code, response.content[:300])
+            assert response.json()["error"] == {
+                "status": 404,
+                "code": "not_found",
+                "message": "Not found.",
+                "details": None,
+            }
+            assert not diff(before, snapshot()), (operation, diff(before, snapshot()))
+            assert queue == []
+            assert_nothing_of(a, response, f"{method} {url}")
+    if op.body and method == "POST":
+        # A body that does not validate is refused the same whether the id is someone's or nobody's.
+        mine = api_call(bob, method, path.format(**op.ids(a)), {"until": 1, "x": []}, **headers)
+        nobody = api_call(bob, method, path.format(**{k: 10**9 for k in op.ids(a)}), {"until": 1, "x": []}, **headers)
+        assert (mine.status_code, mine.content) == (nobody.status_code, nobody.content), operation
+    # The same route with alice's own token answers (so the 404 above is about whose id it is) ...
+    owner = Client()
+    response = api_call(
+        owner, method, path.format(**op.ids(a)), op.body(a) if op.body else None, **with_token(a.api_key)
+    )
+    assert response.status_code == 200, (operation, response.content[:300])
+    # ... and ids beyond the database's integer range are a plain 404, not a 500.
+    huge = path.format(**{k: 10**30 for k in op.ids(a)})
+    assert api_call(owner, method, huge, op.body(a) if op.body else None, **with_token(a.api_key)).status_code == 404
+
+
+PLAIN_OPERATIONS = [o for o in API_OPERATIONS if "{" not in o[2] and o[1] == "GET"]
+
+
+@pytest.mark.parametrize(("operation", "method", "path"), PLAIN_OPERATIONS, ids=[o[0] for o in PLAIN_OPERATIONS])
+def test_api_lists_show_bob_only_his_own(operation, method, path, worlds):
+    a, b = worlds
+    response = Client().get(path, **with_token(b.api_key))
+    assert response.status_code == 200
+    assert_nothing_of(a, response, path)
+    assert response.json()["count"] >= 1, f"{path} shows bob nothing of his own (so the check proves little)"
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "expect"),
+    [
+        ("/api/v1/products", lambda a: {"supplier": a.supplier.pk}, 200),
+        ("/api/v1/findings", lambda a: {"product": a.product.pk}, 200),
+        ("/api/v1/findings", lambda a: {"supplier": a.supplier.pk}, 200),
+        ("/api/v1/test-orders", lambda a: {"supplier": a.supplier.pk}, 404),
+    ],
+    ids=["products-supplier", "findings-product", "findings-supplier", "test-orders-supplier"],
+)
+def test_alices_ids_in_api_filters(path, query, expect, worlds):
+    a, b = worlds
+    response = Client().get(path, query(a), **with_token(b.api_key))
+    assert response.status_code == expect
+    assert_nothing_of(a, response, path)
+    if expect == 200:
+        assert response.json()["count"] == 0
+
+
+@pytest.mark.parametrize("field", ["supplier_id", "product_id"])
+def test_alices_ids_in_an_api_body_are_refused(field, worlds, queue):
+    a, b = worlds
+    body = {"supplier_id": b.supplier.pk, "product_id": b.product.pk, "ordered_on": "2026-01-10"}
+    body[field] = getattr(a, field.removesuffix("_id")).pk
+    headers = with_token(b.api_key)
+    Client().get("/api/v1/suppliers", **headers)
+    before = snapshot()
+    response = api_call(Client(), "POST", "/api/v1/test-orders", body, **headers)
+    assert response.status_code == 422 and field in response.json()["error"]["details"]
+    assert not diff(before, snapshot())
+    assert not Order.objects.filter(owner=b.user, supplier=a.supplier).exists()
+
+
+def test_the_api_schema_and_docs_are_public_and_hold_no_ones_data(worlds, client):
+    a, _b = worlds
+    for name in sorted(API_PUBLIC_ROUTES - {"api-v1:api-root"}):
+        response = client.get(reverse(name))
+        assert response.status_code == 200, name
+        assert_nothing_of(a, response, name)

@@ -26,6 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
 from accounts.models import settings_for
+from api.tokens import token_create
 from monitoring.alerts import email as alerts
 from monitoring.checking import record_product_check
 from monitoring.models import Email, Finding
@@ -49,6 +50,11 @@ class Route:
     def is_admin(self) -> bool:
         return self.name.startswith("admin:")
 
+    @property
+    def is_api(self) -> bool:
+        """The token API under /api/v1/ (tokens, not sessions): its own matrix in test_access_matrix.py."""
+        return self.name.startswith("api-v1:")
+
 
 def walk(patterns=None, prefix: str = "", namespace: str = "", params: tuple = ()) -> list[Route]:
     """Every named route, recursing into includes; `params` are the kwargs the whole path takes."""
@@ -65,8 +71,11 @@ def walk(patterns=None, prefix: str = "", namespace: str = "", params: tuple = (
 
 
 ALL_ROUTES = walk()
-APP_ROUTES = [r for r in ALL_ROUTES if not r.is_admin]  # ours and django.contrib.auth's
+APP_ROUTES = [r for r in ALL_ROUTES if not r.is_admin and not r.is_api]  # ours and django.contrib.auth's
 ADMIN_ROUTES = [r for r in ALL_ROUTES if r.is_admin]
+API_ROUTES = [r for r in ALL_ROUTES if r.is_api]
+# The API's schema and docs: public (they describe the API and hold no one's data); the rest needs a token.
+API_PUBLIC_ROUTES = {"api-v1:api-root", "api-v1:openapi-json", "api-v1:openapi-view"}
 ID_ROUTE_NAMES = sorted(r.name for r in APP_ROUTES if r.params)
 PLAIN_ROUTE_NAMES = sorted(r.name for r in APP_ROUTES if not r.params)
 
@@ -87,6 +96,10 @@ CSRF_EXEMPT = {
     # RFC 8058 one-click unsubscribe: mail providers POST "List-Unsubscribe=One-Click" to the link with no
     # cookie and no token. The signed, per-user token in the URL is the authority; a forger would need it.
     "unsubscribe",
+    # The token API (django-ninja marks its operations exempt): it authenticates only by the Authorization
+    # header, never by the session cookie, and a browser does not add that header to a forged cross-site
+    # request, so such a request is a 401 (tests/test_api.py: test_a_session_alone_does_not_open_the_api).
+    *(r.name for r in API_ROUTES if r.name not in API_PUBLIC_ROUTES),
 }
 
 
@@ -117,6 +130,8 @@ class World:
     photo: object
     email: object
     token: str  # the user's unsubscribe token
+    api_token: object = None  # an API token (its name carries the tag)
+    api_key: str = ""  # ... and the token itself
 
     @property
     def markers(self) -> list[str]:
@@ -179,6 +194,7 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
     order = orderlog_services.order_mark_delivered(order=order, delivered_on=timezone.localdate() - timedelta(days=5))
     (photo,) = orderlog_services.order_photos_add(order=order, photos=[orderlog_photos.photo_validate(upload())])
     alerts.build_emails(now=timezone.now())
+    api_token, api_key = token_create(owner=user, name=f"{tag} script")
     return World(
         user=user,
         tag=tag,
@@ -189,6 +205,8 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
         photo=photo,
         email=Email.objects.filter(owner=user).order_by("pk").first(),
         token=alerts.unsubscribe_token(user),
+        api_token=api_token,
+        api_key=api_key,
     )
 
 
@@ -295,6 +313,11 @@ ID_ROUTES: dict[str, Spec] = {
     "test_order_photo_add": Spec(_pk("order"), data=lambda w: {"photos": [upload()]}),
     "test_order_photo": Spec(_photos),
     "test_order_photo_delete": Spec(_photos),
+    "api_token_revoke": Spec(_pk("api_token")),
+    "product_history_csv": Spec(_pk("product")),
+    "product_history_json": Spec(_pk("product")),
+    "supplier_history_csv": Spec(_pk("supplier")),
+    "supplier_history_json": Spec(_pk("supplier")),
 }
 
 # Routes without ids in the path that take an object id in the query string.
@@ -313,7 +336,7 @@ def url_for(name: str, kwargs: Kwargs | None = None) -> str:
 
 # --- no side effect: every row and every stored file -------------------------------------------------
 
-SNAPSHOT_APPS = ("auth", "accounts", "suppliers", "monitoring")
+SNAPSHOT_APPS = ("auth", "accounts", "suppliers", "monitoring", "api")
 
 
 def snapshot() -> dict:
