@@ -450,10 +450,8 @@ def product_create(request, payload: ProductIn):
         my_price=my_price,
         my_currency=payload.my_currency,
         shipping_cost=shipping_cost,
+        variant=payload.variant.strip(),
     )
-    variant = payload.variant.strip()
-    if variant:
-        Product.objects.filter(pk=product.pk).update(variant_sku=variant)
     return Status(201, _product_out(_products(owner).get(pk=product.pk)))
 
 
@@ -594,7 +592,7 @@ test_orders = Router(tags=["test orders"])
 TestOrderPage = page_of(TestOrderOut, "TestOrderPage")
 
 
-@test_orders.get("", response={200: TestOrderPage, **ERRORS}, operation_id="test_order_list")
+@test_orders.get("", response={200: TestOrderPage, **ERRORS}, operation_id="order_list")
 def order_list(
     request,
     show: str = Query("all", pattern="^(all|open|failed)$"),
@@ -608,12 +606,12 @@ def order_list(
     return _page(request, orderlog_selectors.order_list(owner=owner, show=show, supplier=supplier_obj), page, page_size)
 
 
-@test_orders.get("/{int:order_id}", response={200: TestOrderOut, **ERRORS}, operation_id="test_order_detail")
+@test_orders.get("/{int:order_id}", response={200: TestOrderOut, **ERRORS}, operation_id="order_detail")
 def order_detail(request, order_id: int):
     return get_object_or_404(Order, pk=order_id, owner=request.auth)
 
 
-@test_orders.post("", response={201: TestOrderOut, **WRITE_ERRORS}, operation_id="test_order_create")
+@test_orders.post("", response={201: TestOrderOut, **WRITE_ERRORS}, operation_id="order_create")
 def order_create(request, payload: TestOrderIn):
     """Log a test order, with the form's rules (dates that can be true, amounts not negative). Without
     `protection_ends_on`, buyer protection ends the platform's days after `ordered_on`."""

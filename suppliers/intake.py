@@ -317,7 +317,7 @@ def product_add_from_preview(
     platform = platform or platforms.detect(url).platform
     store, variants = _read_stamp(owner=owner, token=token, url=url, platform=platform)
     variant = (variant or "").strip()
-    if variant and variant not in variants:
+    if variant and variants and variant not in variants:
         raise ValidationError("That variant is not on the listing you previewed: preview the page again.")
     if not variant and len(variants) == 1:
         variant = variants[0]

@@ -293,7 +293,7 @@ def test_a_product_is_previewed_then_added_with_its_variant(alice, alice_api, sh
     assert product.variant_sku == "GH-20 green" and product.my_currency == "EUR" and str(product.my_price) == "39.9000"
     assert product.next_check_at is not None  # due at once
 
-    again = post_json(alice_api, f"{API}/products", {"url": url})
+    again = post_json(alice_api, f"{API}/products", {"url": url, "variant": "GH-20 green"})
     assert again.status_code == 409 and error_of(again)["code"] == "duplicate"
 
 

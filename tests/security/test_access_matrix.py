@@ -376,11 +376,11 @@ API_OPS = {
     "finding_acknowledge": ApiOp(ids=lambda w: {"finding_id": w.finding.pk}, body=lambda w: {}),
     "finding_snooze": ApiOp(ids=lambda w: {"finding_id": w.finding.pk}, body=lambda w: {"until": "2099-01-01"}),
     "finding_resolve": ApiOp(ids=lambda w: {"finding_id": w.finding.pk}, body=lambda w: {}),
-    "test_order_list": ApiOp(),
-    "test_order_create": ApiOp(
+    "order_list": ApiOp(),
+    "order_create": ApiOp(
         body=lambda w: {"supplier_id": w.supplier.pk, "product_id": w.product.pk, "ordered_on": "2026-01-10"}
     ),
-    "test_order_detail": ApiOp(ids=lambda w: {"order_id": w.order.pk}),
+    "order_detail": ApiOp(ids=lambda w: {"order_id": w.order.pk}),
 }
 
 
