@@ -336,7 +336,7 @@ def url_for(name: str, kwargs: Kwargs | None = None) -> str:
 
 # --- no side effect: every row and every stored file -------------------------------------------------
 
-SNAPSHOT_APPS = ("auth", "accounts", "suppliers", "monitoring", "api")
+SNAPSHOT_APPS = ("auth", "accounts", "suppliers", "orderlog", "monitoring", "api")
 
 
 def snapshot() -> dict:
