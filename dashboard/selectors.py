@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, Min, Q, Value
+from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, Min, Q, Value, When
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
@@ -171,8 +171,23 @@ def with_list_columns(qs):
         price_change=ExpressionWrapper(
             (F("price") - F("baseline_price")) * hundred / NullIf(F("baseline_price"), zero), output_field=decimal
         ),
-        margin=ExpressionWrapper(
-            (F("my_price") - F("price") - Coalesce(F("shipping_cost"), zero)) * hundred / NullIf(F("my_price"), zero),
+        # The landed margin kept at each check (converted, per-order costs counted); before the first such
+        # check, the plain one when both prices are in one currency.
+        margin=Coalesce(
+            F("landed_margin_pct"),
+            Case(
+                When(
+                    currency=F("my_currency"),
+                    then=ExpressionWrapper(
+                        (F("my_price") - F("price") - Coalesce(F("shipping_cost"), zero))
+                        * hundred
+                        / NullIf(F("my_price"), zero),
+                        output_field=decimal,
+                    ),
+                ),
+                default=None,
+                output_field=decimal,
+            ),
             output_field=decimal,
         ),
     )

@@ -24,7 +24,7 @@ from suppliers.margins import LandedCost
 from suppliers.models import Product, Supplier
 from suppliers.services import supplier_for_store
 
-from .costs import product_landed_cost
+from .costs import keep_landed, product_landed_cost
 from .detect import context, rules, themes, trust
 from .detect.thresholds import DEFAULTS, Thresholds, thresholds_for
 from .findings import Change, as_open, findings_apply, open_findings_by_kind
@@ -211,6 +211,7 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
             product.baseline_since["price"] = now.isoformat()  # a currency switch restarts the price baseline
         if status == CheckStatus.OK:
             product.baseline_price = rules.price_baseline(ctx)
+            keep_landed(product, ctx.landed)
         changes = findings_apply(
             owner=product.owner, verdicts=rules.evaluate_product(ctx), current=current, now=now, product=product
         )

@@ -37,6 +37,19 @@ def product_landed_cost(
     )
 
 
+LIMIT = Decimal("9999999")
+
+
+def keep_landed(product: Product, landed: LandedCost | None) -> None:
+    """The landed cost and margin on the product row (bounded to their columns; unknown stays None)."""
+    total = landed.total if landed is not None else None
+    margin = landed.margin_pct if landed is not None else None
+    product.landed_cost = total.quantize(Decimal("0.0001")) if total is not None and abs(total) < LIMIT else None
+    product.landed_margin_pct = (
+        max(-LIMIT, min(LIMIT, margin)).quantize(Decimal("0.01")) if margin is not None else None
+    )
+
+
 def product_landed_cost_now(product: Product, prefs) -> LandedCost:
     """From the latest values kept on the product row (the product page)."""
     return product_landed_cost(

@@ -140,6 +140,10 @@ class Product(Checkable):
     delivery_days_min = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     delivery_days_max = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
     shipping_method = models.CharField(max_length=100, blank=True, editable=False)
+    # What the watched variant costs the user landed, in their selling currency, and the margin that leaves
+    # (monitoring.costs), kept so lists sort and show it without converting every row; None when unknown.
+    landed_cost = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
+    landed_margin_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True, editable=False)
     # Per finding kind, the moment its baseline restarts (a currency switch, or the user accepting a change).
     baseline_since = models.JSONField(default=dict, blank=True, editable=False)
 

@@ -13,7 +13,7 @@ from accounts.forms import ThresholdsForm
 from accounts.models import settings_for
 from config.web import OwnedMixin, page_or_fragment
 from dashboard import charts, selectors
-from monitoring.costs import product_landed_cost_now
+from monitoring.costs import keep_landed, product_landed_cost_now
 from monitoring.detect.thresholds import thresholds_for
 from orderlog.panels import panel_context
 
@@ -204,6 +204,8 @@ class ProductUpdate(OwnedMixin, ProductFormMixin, ThresholdOverridesMixin, gener
             product=form.instance, url=form.cleaned_data["url"], platform=form.cleaned_data["platform"]
         )
         services.product_variant_changed(product=form.instance, previous=form.initial.get("variant_sku", ""))
+        # The selling price or currency may have changed: the landed margin the lists show follows at once.
+        keep_landed(form.instance, product_landed_cost_now(form.instance, settings_for(self.request.user)))
         return super().form_valid(form)
 
 

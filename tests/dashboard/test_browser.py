@@ -261,7 +261,7 @@ def test_add_a_product_see_it_checked_act_on_its_finding_and_log_a_test_order(pa
     shop.page("/lantern", product_page("25.00"))
     mark_document(page)
     status.get_by_role("button", name="Check now").click()
-    facts.get_by_text("25.00").wait_for()
+    facts.get_by_text("25.00", exact=True).wait_for()
     status.get_by_role("button", name="Check now").wait_for()  # polling stopped by itself
     assert_not_reloaded(page)
     assert shop.count("/lantern") == 3

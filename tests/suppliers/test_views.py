@@ -192,3 +192,36 @@ def test_a_product_and_a_supplier_can_override_thresholds(alice_client, alices_t
         {"url": product.url, "check_interval": "6", "t-price_increase_pct": "-4"},
     )
     assert bad.status_code == 200 and "greater than or equal to 1" in bad.content.decode()
+
+
+def test_the_list_shows_the_landed_margin_kept_at_the_last_check(alice_client, alice):
+    from decimal import Decimal
+
+    from suppliers.models import Product
+
+    Product.objects.create(
+        owner=alice,
+        url="https://shop.example.com/p/eur",
+        host="shop.example.com",
+        title="Sold in EUR",
+        my_price=Decimal("14.90"),
+        my_currency="EUR",
+        price=Decimal("6.20"),
+        currency="USD",
+        landed_margin_pct=Decimal("61.49"),
+    )
+    Product.objects.create(
+        owner=alice,
+        url="https://shop.example.com/p/mixed",
+        host="shop.example.com",
+        title="Not checked yet",
+        my_price=Decimal("14.90"),
+        my_currency="EUR",
+        price=Decimal("6.20"),
+        currency="USD",
+    )
+    html = alice_client.get("/products/").content.decode()
+    row = html[html.index("Sold in EUR") :]
+    assert "61%" in row[: row.index("</tr>")]
+    mixed = html[html.index("Not checked yet") :]
+    assert "—" in mixed[: mixed.index("</tr>")]  # two currencies and no landed cost yet: no made-up margin
