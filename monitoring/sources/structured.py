@@ -43,6 +43,7 @@ from .visible import (
     VisiblePrice,
     collect_candidates,
     html_tree,
+    number_shown,
     text_of,
     visible_out_of_stock_message,
     visible_price,
@@ -154,7 +155,7 @@ class StructuredAdapter(Adapter):
         default_currency = default_currency_for(page.url, og.props.get("og:locale", "") or tree.get("lang", ""))
         candidates = collect_candidates(view, default_currency)
         seen = visible_price(candidates)
-        _trust(obs, seen, candidates, has_markup=has_markup, shown_title=view.title)
+        _trust(obs, seen, candidates, has_markup=has_markup, view=view)
         if obs.price is None and not has_markup:
             raise ParseError(NO_DATA_MESSAGE)
         if not has_markup:
@@ -206,13 +207,13 @@ TRUST_VISIBLE_CONFIDENCE = 0.75  # a visible price this sure (in the product are
 
 
 def _trust(
-    obs: Observation, seen: VisiblePrice, candidates: list[Candidate], *, has_markup: bool, shown_title: Any
+    obs: Observation, seen: VisiblePrice, candidates: list[Candidate], *, has_markup: bool, view: PageView
 ) -> None:
     """Decide between the markup's price and the visible one (see the module docstring for the order). The
     visible price speaks for the markup's product only when the page's title names it."""
     if seen.price is None:
         return
-    if has_markup and obs.title and not _titles_agree(obs.title, shown_title):
+    if has_markup and obs.title and not _titles_agree(obs.title, view.title):
         return
     if obs.price is None:
         if has_markup and obs.currency and seen.currency and obs.currency != seen.currency:
@@ -237,17 +238,20 @@ def _trust(
         for c in candidates
         if c.kind not in ("was", "other-product", "opening-bid")
     )
-    if not shown_current and (seen.bid or seen.confidence >= TRUST_VISIBLE_CONFIDENCE):
-        old = obs.price
-        obs.price, obs.price_max = seen.price, None
-        obs.currency = obs.currency or seen.currency
-        if seen.original_price is not None:
-            obs.original_price = seen.original_price
-        elif obs.original_price is not None and obs.original_price <= seen.price:
-            obs.original_price = None
-        what = "the current bid" if seen.bid else "the price"
-        note = f"The page shows {what} {seen.reason}; its markup says {old}: read {seen.price}."
-        obs.message = _join(obs.message, note)
+    if shown_current or not (seen.bid or seen.confidence >= TRUST_VISIBLE_CONFIDENCE):
+        return
+    if not seen.bid and number_shown(view, {v for v in (obs.price, obs.price_max) if v is not None}):
+        return  # printed without a currency beside it, or in a format no candidate was made of: still shown
+    old = obs.price
+    obs.price, obs.price_max = seen.price, None
+    obs.currency = obs.currency or seen.currency
+    if seen.original_price is not None:
+        obs.original_price = seen.original_price
+    elif obs.original_price is not None and obs.original_price <= seen.price:
+        obs.original_price = None
+    what = "the current bid" if seen.bid else "the price"
+    note = f"The page shows {what} {seen.reason}; its markup says {old}: read {seen.price}."
+    obs.message = _join(obs.message, note)
 
 
 def _titles_agree(title: str, element: Any) -> bool:

@@ -824,6 +824,22 @@ def _follows(el: Any, title: Any) -> bool:
         return False
 
 
+def number_shown(view: PageView, values: set[Decimal]) -> bool:
+    """Does the page (its product area when it shows one) show one of `values` as a number, with or without a
+    currency next to it, anywhere but struck through? The guard before the visible page overrules markup: a
+    price the page prints in a format no candidate was made of still counts as shown."""
+    for raw, owner in view.scan.digits:
+        if len(raw) > MAX_PRICE_TEXT or not view.is_copy(owner):
+            continue
+        if any(isinstance(n.tag, str) and n.tag in _STRUCK_TAGS for n in [owner, *list(owner.iterancestors())[:2]]):
+            continue
+        for match in _NUMBER_IN_TEXT.finditer(raw):
+            number = parse_number(re.sub(r"(\d)\s*[,.][-–—]+", r"\1", match.group(0)))
+            if number is not None and number in values:
+                return True
+    return False
+
+
 @dataclass
 class VisiblePrice:
     price: Decimal | None = None
