@@ -157,7 +157,15 @@ class StructuredAdapter(Adapter):
         seen = visible_price(candidates)
         _trust(obs, seen, candidates, has_markup=has_markup, view=view)
         if obs.price is None and not has_markup:
-            raise ParseError(NO_DATA_MESSAGE)
+            # No markup and no price: a product page that says, by its title, it is sold out (shops often hide
+            # the price then) is read as out of stock; anything else is not a product page we can read.
+            article = og.props.get("og:type", "").lower().startswith(("article", "blog", "profile"))
+            message = "" if article else visible_out_of_stock_message(view, near_title=True)
+            if not message or "?" in message:  # "Out of stock? Never." is copy, not a label
+                raise ParseError(NO_DATA_MESSAGE)
+            obs.in_stock = False
+            obs.message = f'The page shows "{message}" and no price: read as out of stock.'
+
         if not has_markup:
             shown = _clean_text(text_of(view.title)) if view.title is not None else ""
             obs.title = strip_site_name(obs.title or shown or _document_title(tree), og.site_name)

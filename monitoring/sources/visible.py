@@ -488,9 +488,12 @@ def _in_variant_picker(element: Any) -> bool:
     return False
 
 
-def visible_out_of_stock_message(view: PageView) -> str:
+def visible_out_of_stock_message(view: PageView, *, near_title: bool = False) -> str:
     """A short visible sold-out label inside the main product area (the whole page when it shows none),
-    about buying this item online: not a store pick-up notice, not another seller's or product's row."""
+    about buying this item online: not a store pick-up notice, not another seller's or product's row.
+    `near_title`: it must also sit within a few levels of the page's main title (a page without markup)."""
+    if near_title and view.title is None:
+        return ""
     for raw, element in view.scan.sold_out:
         text = " ".join(raw.split())
         if not text:
@@ -502,6 +505,8 @@ def visible_out_of_stock_message(view: PageView) -> str:
         if not view.is_copy(element):
             continue
         if _about_a_store(element) or _in_variant_picker(element):
+            continue
+        if near_title and _levels_to_common(element, view.title)[1] > 4:
             continue
         area = view.area
         if area is None or is_inside(element, area):
