@@ -727,6 +727,13 @@ def _value_of(raw: str, text: str) -> Decimal | None:
 
     source = raw if len(_NUMBER_IN_TEXT.findall(raw)) == 1 else text
     source = re.sub(r"(\d)\s*[,.][-–—]+", r"\1", source)  # "20,-" and "20.–" are whole amounts
+    numbers = list(_NUMBER_IN_TEXT.finditer(source))
+    if len(numbers) > 1:  # "New (5) from $25.00": the number written against the currency
+        for match in numbers:
+            around = source[max(0, match.start() - 4) : match.start()] + source[match.end() : match.end() + 5]
+            if _currency_in(around, "") or _has_currency_marker(around):
+                source = source[max(0, match.start() - 4) : match.end() + 5]
+                break
     amount, _ = parse_price(source)
     if amount is None:
         amount = parse_number(source)
