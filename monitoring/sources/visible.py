@@ -1024,7 +1024,8 @@ def price_from_selector(tree: Any, css: str) -> Decimal | None:
         if not isinstance(getattr(el, "tag", None), str):
             continue
         text = " ".join(text_of(el).split()) or el.get("content", "")
-        value = _value_of(text, text)
+        amount = _whole_and_cents([t for t in el.itertext() if _HAS_DIGIT.search(t)])  # "63<sup>07</sup> Lei"
+        value = _decimal(amount) if amount else _value_of(text, text)
         if value is not None and value > 0:
             return value
     return None
