@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -385,6 +386,7 @@ class _Scan:
 
 _BODY_TEXT = lxml.etree.XPath("//body//text()")
 _AREA_TEXT = lxml.etree.XPath(".//text()")
+_IDS = lxml.etree.XPath("//@id", smart_strings=False)
 
 
 def _owner(node: Any) -> Any:
@@ -603,8 +605,9 @@ def price_candidates(html_or_tree: Any, *, default_currency: str = "", title_hin
     in page order). For the user who picks the price: the live check uses `collect_candidates`."""
     view = _view(html_or_tree, title_hint)
     candidates = sorted(_candidates(view, default_currency, classify_all=True), key=lambda c: -c.confidence)
+    ids = Counter(ident for ident in _IDS(view.tree))
     for candidate in candidates:
-        candidate.selector = css_path(candidate.element)
+        candidate.selector = css_path(candidate.element, ids)
     return candidates
 
 
@@ -917,13 +920,14 @@ def _same_block(a: Any, b: Any, *, levels: int) -> bool:
 # --- selectors ---------------------------------------------------------------------------------------------------
 
 
-def css_path(el: Any) -> str:
-    """A CSS selector that finds `el` again: from the nearest ancestor with an id, tags with :nth-of-type."""
+def css_path(el: Any, ids: Counter | None = None) -> str:
+    """A CSS selector that finds `el` again: from the nearest ancestor with an id (one the page uses once, when
+    `ids` counts them), tags with :nth-of-type."""
     parts: list[str] = []
     node = el
     while node is not None and isinstance(node.tag, str):
         ident = node.get("id", "")
-        if ident and re.fullmatch(r"[A-Za-z][\w-]*", ident):
+        if ident and re.fullmatch(r"[A-Za-z][\w-]*", ident) and (ids is None or ids[ident] == 1):
             parts.append(f"#{ident}")
             break
         parent = node.getparent()
