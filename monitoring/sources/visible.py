@@ -196,8 +196,9 @@ class PageView:
             text = _norm(text_of(h))
             if text and any(n in text or text in n for n in whole):
                 return h
+        named = _elements_named(self.tree, hints)
         for hint in hints:
-            for el in _elements_with_text(self.tree, hint):
+            for el in named.get(hint, ()):
                 if self.is_copy(el):
                     return el
         for h in headings:
@@ -287,12 +288,25 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
-def _elements_with_text(tree: Any, text: str) -> list:
-    literal = _xpath_literal(text)
+_FIRST_TEXT = lxml.etree.XPath("string(text())", smart_strings=False)
+_NO_HINT = "\u2063no title\u2063"  # a string no page's text is
+_NAMED = lxml.etree.XPath(
+    "//body//*[text()][normalize-space(text()) = $a or normalize-space(text()) = $b or normalize-space(text()) = $c"
+    " or normalize-space(text()) = $d or normalize-space(text()) = $e or normalize-space(text()) = $f]"
+)
+
+
+def _elements_named(tree: Any, hints: list[str]) -> dict[str, list]:
+    """Elements whose own text is one of the hints, by hint: one pass over the page for all of them."""
+    values = [*hints[:6], *[_NO_HINT] * (6 - len(hints[:6]))]
+    found: dict[str, list] = {}
     try:
-        return tree.xpath(f"//body//*[normalize-space(text())={literal}]")[:5]
+        elements = _NAMED(tree, a=values[0], b=values[1], c=values[2], d=values[3], e=values[4], f=values[5])
     except lxml.etree.XPathError:
-        return []
+        return found
+    for el in elements:
+        found.setdefault(" ".join(_FIRST_TEXT(el).split()), []).append(el)
+    return found
 
 
 def _xpath_literal(text: str) -> str:
