@@ -323,7 +323,7 @@ def _jsonld_items(tree: lxml.etree._Element) -> list:
 
 
 _HAS_ITEMSCOPE = lxml.etree.XPath("boolean(//*[@itemscope])")
-_ITEMSCOPES = lxml.etree.XPath("//*[@itemscope]")
+_TOP_ITEMSCOPES = lxml.etree.XPath("//*[@itemscope and @itemtype and not(ancestor::*[@itemscope])]")
 
 
 def _microdata_items(tree: lxml.etree._Element, page_url: str) -> list:
@@ -359,11 +359,7 @@ def _microdata_area(tree: lxml.etree._Element) -> lxml.etree._Element | None:
     """The outermost microdata Product element: the main product area when the page marks one up."""
     if not _HAS_ITEMSCOPE(tree):
         return None
-    scopes = _ITEMSCOPES(tree)
-    inside = set(scopes)
-    for el in scopes:
-        if not el.get("itemtype") or any(a in inside for a in el.iterancestors()):
-            continue  # an itemscope inside another is a property of it (offers, a review), not the product
+    for el in _TOP_ITEMSCOPES(tree):  # an itemscope inside another is a property of it (offers, a review)
         if {_canonical_type(t) for t in el.get("itemtype", "").split()} & PRODUCT_TYPES:
             return el
     return None
