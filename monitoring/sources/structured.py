@@ -219,9 +219,11 @@ def _trust(
 ) -> None:
     """Decide between the markup's price and the visible one (see the module docstring for the order). The
     visible price speaks for the markup's product only when the page's title names it."""
-    if seen.price is None:
-        return
     if has_markup and obs.title and not _titles_agree(obs.title, view.title):
+        return
+    if obs.price is not None and not obs.currency:  # the markup's price without a currency: the page's label
+        obs.currency = next((c.currency for c in candidates if c.value == obs.price and c.currency), "")
+    if seen.price is None:
         return
     if obs.price is None:
         if has_markup and obs.currency and seen.currency and obs.currency != seen.currency:
@@ -233,8 +235,6 @@ def _trust(
             obs.message = _join(obs.message, f"Price read from the page: {seen.reason}.")
         return
     if seen.price == obs.price:
-        if not obs.currency and seen.currency:
-            obs.currency = seen.currency
         return
     if obs.currency and seen.currency and obs.currency != seen.currency:
         return  # shown in another currency (a geo switch): not comparable
@@ -636,6 +636,7 @@ def _read_offer(node: dict, inherited: _Offer) -> _Offer:
         or inherited.currency
     )
     availability = _availability(node.get("availability"))
+    price, high, list_price = (_whole_units(v, currency) for v in (price, high, list_price))
     return _Offer(
         price=price if price is not None else inherited.price,
         high=high if high is not None else inherited.high,
@@ -645,6 +646,20 @@ def _read_offer(node: dict, inherited: _Offer) -> _Offer:
         quantity=_count(_quantity_value(node.get("inventoryLevel"))),
         node=node,
     )
+
+
+def _whole_units(value: Decimal | None, currency: str) -> Decimal | None:
+    """ "1.299" CLP is 1299: in a currency without minor units (CLP, KRW, JPY...) a dot before exactly three
+    digits groups thousands, whatever schema.org says about dots."""
+    if value is None or not currency or value.as_tuple().exponent != -3:
+        return value
+    from babel.numbers import get_currency_precision
+
+    try:
+        precision = get_currency_precision(currency)
+    except Exception:  # a code Babel does not know
+        return value
+    return (value * 1000).quantize(Decimal(1)) if precision == 0 else value
 
 
 @dataclass
