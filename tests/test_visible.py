@@ -249,3 +249,10 @@ def test_a_sold_out_label_far_from_the_title_of_a_page_without_price_is_not_read
     body = "<main><h1>Our lamps</h1></main><div><div><div><div><div><p>Sold out</p></div></div></div></div></div>"
     with pytest.raises(ParseError):
         parse(body)
+
+
+@pytest.mark.parametrize(
+    "label", ["<p>已售完</p>", "<p>品切れ</p>", "<p>Нет в наличии</p>", "<p>Slutsåld</p>", "<p>품절</p>"]
+)
+def test_sold_out_labels_in_more_languages(label):
+    assert parse(with_markup(label)).in_stock is False

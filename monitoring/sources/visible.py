@@ -362,9 +362,31 @@ OUT_OF_STOCK_PHRASES: dict[str, tuple[str, ...]] = {
            "towar niedostępny", "chwilowo niedostępny", "niedostępny online"),
     "pt": ("esgotado", "esgotada", "sem stock", "sem estoque", "fora de estoque", "fora de stock",
            "produto indisponível", "temporariamente indisponível", "indisponível online"),
+    "ru": ("нет в наличии", "распродано", "товар закончился", "временно отсутствует"),
+    "sv": ("slutsåld", "slutsålt", "tillfälligt slut", "ej i lager"),
+    "da": ("udsolgt", "ikke på lager"),
+    "nb": ("utsolgt", "ikke på lager"),
+    "fi": ("loppuunmyyty", "ei varastossa", "tilapäisesti loppu"),
+    "cs": ("vyprodáno", "není skladem"),
+    "hu": ("elfogyott", "nincs készleten"),
+    "ro": ("stoc epuizat", "produs epuizat", "nu este în stoc"),
+    "tr": ("tükendi", "stokta yok"),
+    "el": ("εξαντλήθηκε", "μη διαθέσιμο"),
+    "ja": ("在庫切れ", "売り切れ", "品切れ"),
+    "zh": ("缺货", "售完", "已售完", "已售罄", "暫時缺貨", "售罄"),
+    "ko": ("품절", "일시품절"),
 }  # fmt: skip
 _PHRASES = sorted({p for phrases in OUT_OF_STOCK_PHRASES.values() for p in phrases}, key=len, reverse=True)
-SOLD_OUT = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in _PHRASES) + r")(?!\w)", re.IGNORECASE)
+
+
+def _bounded(phrase: str) -> str:
+    """A phrase as a regex: whole words for alphabetic scripts; CJK is written without spaces, so no bounds."""
+    if "\u3000" <= phrase[0] <= "\ufaff" or "\uac00" <= phrase[0] <= "\ud7af":
+        return re.escape(phrase)
+    return r"(?<!\w)" + re.escape(phrase) + r"(?!\w)"
+
+
+SOLD_OUT = re.compile("|".join(_bounded(p) for p in _PHRASES), re.IGNORECASE)
 
 
 def says_sold_out(text: str) -> bool:
