@@ -43,6 +43,7 @@ from .visible import (
     VisiblePrice,
     collect_candidates,
     html_tree,
+    number_shown,
     text_of,
     visible_out_of_stock_message,
     visible_price,
@@ -154,9 +155,17 @@ class StructuredAdapter(Adapter):
         default_currency = default_currency_for(page.url, og.props.get("og:locale", "") or tree.get("lang", ""))
         candidates = collect_candidates(view, default_currency)
         seen = visible_price(candidates)
-        _trust(obs, seen, candidates, has_markup=has_markup, shown_title=view.title)
+        _trust(obs, seen, candidates, has_markup=has_markup, view=view)
         if obs.price is None and not has_markup:
-            raise ParseError(NO_DATA_MESSAGE)
+            # No markup and no price: a product page that says, by its title, it is sold out (shops often hide
+            # the price then) is read as out of stock; anything else is not a product page we can read.
+            article = og.props.get("og:type", "").lower().startswith(("article", "blog", "profile"))
+            message = "" if article else visible_out_of_stock_message(view, near_title=True)
+            if not message or "?" in message:  # "Out of stock? Never." is copy, not a label
+                raise ParseError(NO_DATA_MESSAGE)
+            obs.in_stock = False
+            obs.message = f'The page shows "{message}" and no price: read as out of stock.'
+
         if not has_markup:
             shown = _clean_text(text_of(view.title)) if view.title is not None else ""
             obs.title = strip_site_name(obs.title or shown or _document_title(tree), og.site_name)
@@ -206,13 +215,15 @@ TRUST_VISIBLE_CONFIDENCE = 0.75  # a visible price this sure (in the product are
 
 
 def _trust(
-    obs: Observation, seen: VisiblePrice, candidates: list[Candidate], *, has_markup: bool, shown_title: Any
+    obs: Observation, seen: VisiblePrice, candidates: list[Candidate], *, has_markup: bool, view: PageView
 ) -> None:
     """Decide between the markup's price and the visible one (see the module docstring for the order). The
     visible price speaks for the markup's product only when the page's title names it."""
-    if seen.price is None:
+    if has_markup and obs.title and not _titles_agree(obs.title, view.title):
         return
-    if has_markup and obs.title and not _titles_agree(obs.title, shown_title):
+    if obs.price is not None and not obs.currency:  # the markup's price without a currency: the page's label
+        obs.currency = next((c.currency for c in candidates if c.value == obs.price and c.currency), "")
+    if seen.price is None:
         return
     if obs.price is None:
         if has_markup and obs.currency and seen.currency and obs.currency != seen.currency:
@@ -224,8 +235,6 @@ def _trust(
             obs.message = _join(obs.message, f"Price read from the page: {seen.reason}.")
         return
     if seen.price == obs.price:
-        if not obs.currency and seen.currency:
-            obs.currency = seen.currency
         return
     if obs.currency and seen.currency and obs.currency != seen.currency:
         return  # shown in another currency (a geo switch): not comparable
@@ -237,17 +246,20 @@ def _trust(
         for c in candidates
         if c.kind not in ("was", "other-product", "opening-bid")
     )
-    if not shown_current and (seen.bid or seen.confidence >= TRUST_VISIBLE_CONFIDENCE):
-        old = obs.price
-        obs.price, obs.price_max = seen.price, None
-        obs.currency = obs.currency or seen.currency
-        if seen.original_price is not None:
-            obs.original_price = seen.original_price
-        elif obs.original_price is not None and obs.original_price <= seen.price:
-            obs.original_price = None
-        what = "the current bid" if seen.bid else "the price"
-        note = f"The page shows {what} {seen.reason}; its markup says {old}: read {seen.price}."
-        obs.message = _join(obs.message, note)
+    if shown_current or not (seen.bid or seen.confidence >= TRUST_VISIBLE_CONFIDENCE):
+        return
+    if not seen.bid and number_shown(view, {v for v in (obs.price, obs.price_max) if v is not None}):
+        return  # printed without a currency beside it, or in a format no candidate was made of: still shown
+    old = obs.price
+    obs.price, obs.price_max = seen.price, None
+    obs.currency = obs.currency or seen.currency
+    if seen.original_price is not None:
+        obs.original_price = seen.original_price
+    elif obs.original_price is not None and obs.original_price <= seen.price:
+        obs.original_price = None
+    what = "the current bid" if seen.bid else "the price"
+    note = f"The page shows {what} {seen.reason}; its markup says {old}: read {seen.price}."
+    obs.message = _join(obs.message, note)
 
 
 def _titles_agree(title: str, element: Any) -> bool:
@@ -311,7 +323,7 @@ def _jsonld_items(tree: lxml.etree._Element) -> list:
 
 
 _HAS_ITEMSCOPE = lxml.etree.XPath("boolean(//*[@itemscope])")
-_ITEMSCOPES = lxml.etree.XPath("//*[@itemscope]")
+_TOP_ITEMSCOPES = lxml.etree.XPath("//*[@itemscope and @itemtype and not(ancestor::*[@itemscope])]")
 
 
 def _microdata_items(tree: lxml.etree._Element, page_url: str) -> list:
@@ -347,11 +359,7 @@ def _microdata_area(tree: lxml.etree._Element) -> lxml.etree._Element | None:
     """The outermost microdata Product element: the main product area when the page marks one up."""
     if not _HAS_ITEMSCOPE(tree):
         return None
-    scopes = _ITEMSCOPES(tree)
-    inside = set(scopes)
-    for el in scopes:
-        if not el.get("itemtype") or any(a in inside for a in el.iterancestors()):
-            continue  # an itemscope inside another is a property of it (offers, a review), not the product
+    for el in _TOP_ITEMSCOPES(tree):  # an itemscope inside another is a property of it (offers, a review)
         if {_canonical_type(t) for t in el.get("itemtype", "").split()} & PRODUCT_TYPES:
             return el
     return None
@@ -628,6 +636,7 @@ def _read_offer(node: dict, inherited: _Offer) -> _Offer:
         or inherited.currency
     )
     availability = _availability(node.get("availability"))
+    price, high, list_price = (_whole_units(v, currency) for v in (price, high, list_price))
     return _Offer(
         price=price if price is not None else inherited.price,
         high=high if high is not None else inherited.high,
@@ -637,6 +646,20 @@ def _read_offer(node: dict, inherited: _Offer) -> _Offer:
         quantity=_count(_quantity_value(node.get("inventoryLevel"))),
         node=node,
     )
+
+
+def _whole_units(value: Decimal | None, currency: str) -> Decimal | None:
+    """ "1.299" CLP is 1299: in a currency without minor units (CLP, KRW, JPY...) a dot before exactly three
+    digits groups thousands, whatever schema.org says about dots."""
+    if value is None or not currency or value.as_tuple().exponent != -3:
+        return value
+    from babel.numbers import get_currency_precision
+
+    try:
+        precision = get_currency_precision(currency)
+    except Exception:  # a code Babel does not know
+        return value
+    return (value * 1000).quantize(Decimal(1)) if precision == 0 else value
 
 
 @dataclass

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -195,8 +196,9 @@ class PageView:
             text = _norm(text_of(h))
             if text and any(n in text or text in n for n in whole):
                 return h
+        named = _elements_named(self.tree, hints)
         for hint in hints:
-            for el in _elements_with_text(self.tree, hint):
+            for el in named.get(hint, ()):
                 if self.is_copy(el):
                     return el
         for h in headings:
@@ -286,12 +288,20 @@ def _norm(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
 
 
-def _elements_with_text(tree: Any, text: str) -> list:
-    literal = _xpath_literal(text)
-    try:
-        return tree.xpath(f"//body//*[normalize-space(text())={literal}]")[:5]
-    except lxml.etree.XPathError:
-        return []
+def _elements_named(tree: Any, hints: list[str]) -> dict[str, list]:
+    """Elements whose own text is one of the hints, by hint: one pass over the page's text nodes, comparing only
+    those of a hint's length (XPath's normalize-space over every element costs ~10 ms on a big page)."""
+    wanted = set(hints)
+    shortest = min((len(h) for h in hints), default=0)
+    longest = 2 * max((len(h) for h in hints), default=0) + 200  # room for the markup's indentation
+    found: dict[str, list] = {}
+    for node in _BODY_TEXT(tree):
+        if not shortest <= len(node) <= longest:
+            continue
+        text = " ".join(node.split())
+        if text in wanted and (owner := _owner(node)) is not None:
+            found.setdefault(text, []).append(owner)
+    return found
 
 
 def _xpath_literal(text: str) -> str:
@@ -352,9 +362,31 @@ OUT_OF_STOCK_PHRASES: dict[str, tuple[str, ...]] = {
            "towar niedostępny", "chwilowo niedostępny", "niedostępny online"),
     "pt": ("esgotado", "esgotada", "sem stock", "sem estoque", "fora de estoque", "fora de stock",
            "produto indisponível", "temporariamente indisponível", "indisponível online"),
+    "ru": ("нет в наличии", "распродано", "товар закончился", "временно отсутствует"),
+    "sv": ("slutsåld", "slutsålt", "tillfälligt slut", "ej i lager"),
+    "da": ("udsolgt", "ikke på lager"),
+    "nb": ("utsolgt", "ikke på lager"),
+    "fi": ("loppuunmyyty", "ei varastossa", "tilapäisesti loppu"),
+    "cs": ("vyprodáno", "není skladem"),
+    "hu": ("elfogyott", "nincs készleten"),
+    "ro": ("stoc epuizat", "produs epuizat", "nu este în stoc"),
+    "tr": ("tükendi", "stokta yok"),
+    "el": ("εξαντλήθηκε", "μη διαθέσιμο"),
+    "ja": ("在庫切れ", "売り切れ", "品切れ"),
+    "zh": ("缺货", "售完", "已售完", "已售罄", "暫時缺貨", "售罄"),
+    "ko": ("품절", "일시품절"),
 }  # fmt: skip
 _PHRASES = sorted({p for phrases in OUT_OF_STOCK_PHRASES.values() for p in phrases}, key=len, reverse=True)
-SOLD_OUT = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in _PHRASES) + r")(?!\w)", re.IGNORECASE)
+
+
+def _bounded(phrase: str) -> str:
+    """A phrase as a regex: whole words for alphabetic scripts; CJK is written without spaces, so no bounds."""
+    if "\u3000" <= phrase[0] <= "\ufaff" or "\uac00" <= phrase[0] <= "\ud7af":
+        return re.escape(phrase)
+    return r"(?<!\w)" + re.escape(phrase) + r"(?!\w)"
+
+
+SOLD_OUT = re.compile("|".join(_bounded(p) for p in _PHRASES), re.IGNORECASE)
 
 
 def says_sold_out(text: str) -> bool:
@@ -385,6 +417,7 @@ class _Scan:
 
 _BODY_TEXT = lxml.etree.XPath("//body//text()")
 _AREA_TEXT = lxml.etree.XPath(".//text()")
+_IDS = lxml.etree.XPath("//@id", smart_strings=False)
 
 
 def _owner(node: Any) -> Any:
@@ -488,9 +521,12 @@ def _in_variant_picker(element: Any) -> bool:
     return False
 
 
-def visible_out_of_stock_message(view: PageView) -> str:
+def visible_out_of_stock_message(view: PageView, *, near_title: bool = False) -> str:
     """A short visible sold-out label inside the main product area (the whole page when it shows none),
-    about buying this item online: not a store pick-up notice, not another seller's or product's row."""
+    about buying this item online: not a store pick-up notice, not another seller's or product's row.
+    `near_title`: it must also sit within a few levels of the page's main title (a page without markup)."""
+    if near_title and view.title is None:
+        return ""
     for raw, element in view.scan.sold_out:
         text = " ".join(raw.split())
         if not text:
@@ -502,6 +538,8 @@ def visible_out_of_stock_message(view: PageView) -> str:
         if not view.is_copy(element):
             continue
         if _about_a_store(element) or _in_variant_picker(element):
+            continue
+        if near_title and _levels_to_common(element, view.title)[1] > 4:
             continue
         area = view.area
         if area is None or is_inside(element, area):
@@ -598,8 +636,9 @@ def price_candidates(html_or_tree: Any, *, default_currency: str = "", title_hin
     in page order). For the user who picks the price: the live check uses `collect_candidates`."""
     view = _view(html_or_tree, title_hint)
     candidates = sorted(_candidates(view, default_currency, classify_all=True), key=lambda c: -c.confidence)
+    ids = Counter(ident for ident in _IDS(view.tree))
     for candidate in candidates:
-        candidate.selector = css_path(candidate.element)
+        candidate.selector = css_path(candidate.element, ids)
     return candidates
 
 
@@ -722,6 +761,13 @@ def _value_of(raw: str, text: str) -> Decimal | None:
 
     source = raw if len(_NUMBER_IN_TEXT.findall(raw)) == 1 else text
     source = re.sub(r"(\d)\s*[,.][-–—]+", r"\1", source)  # "20,-" and "20.–" are whole amounts
+    numbers = list(_NUMBER_IN_TEXT.finditer(source))
+    if len(numbers) > 1:  # "New (5) from $25.00": the number written against the currency
+        for match in numbers:
+            around = source[max(0, match.start() - 4) : match.start()] + source[match.end() : match.end() + 5]
+            if _currency_in(around, "") or _has_currency_marker(around):
+                source = source[max(0, match.start() - 4) : match.end() + 5]
+                break
     amount, _ = parse_price(source)
     if amount is None:
         amount = parse_number(source)
@@ -824,6 +870,22 @@ def _follows(el: Any, title: Any) -> bool:
         return False
 
 
+def number_shown(view: PageView, values: set[Decimal]) -> bool:
+    """Does the page (its product area when it shows one) show one of `values` as a number, with or without a
+    currency next to it, anywhere but struck through? The guard before the visible page overrules markup: a
+    price the page prints in a format no candidate was made of still counts as shown."""
+    for raw, owner in view.scan.digits:
+        if len(raw) > MAX_PRICE_TEXT or not view.is_copy(owner):
+            continue
+        if any(isinstance(n.tag, str) and n.tag in _STRUCK_TAGS for n in [owner, *list(owner.iterancestors())[:2]]):
+            continue
+        for match in _NUMBER_IN_TEXT.finditer(raw):
+            number = parse_number(re.sub(r"(\d)\s*[,.][-–—]+", r"\1", match.group(0)))
+            if number is not None and number in values:
+                return True
+    return False
+
+
 @dataclass
 class VisiblePrice:
     price: Decimal | None = None
@@ -889,13 +951,14 @@ def _same_block(a: Any, b: Any, *, levels: int) -> bool:
 # --- selectors ---------------------------------------------------------------------------------------------------
 
 
-def css_path(el: Any) -> str:
-    """A CSS selector that finds `el` again: from the nearest ancestor with an id, tags with :nth-of-type."""
+def css_path(el: Any, ids: Counter | None = None) -> str:
+    """A CSS selector that finds `el` again: from the nearest ancestor with an id (one the page uses once, when
+    `ids` counts them), tags with :nth-of-type."""
     parts: list[str] = []
     node = el
     while node is not None and isinstance(node.tag, str):
         ident = node.get("id", "")
-        if ident and re.fullmatch(r"[A-Za-z][\w-]*", ident):
+        if ident and re.fullmatch(r"[A-Za-z][\w-]*", ident) and (ids is None or ids[ident] == 1):
             parts.append(f"#{ident}")
             break
         parent = node.getparent()
@@ -996,7 +1059,8 @@ def price_from_selector(tree: Any, css: str) -> Decimal | None:
         if not isinstance(getattr(el, "tag", None), str):
             continue
         text = " ".join(text_of(el).split()) or el.get("content", "")
-        value = _value_of(text, text)
+        amount = _whole_and_cents([t for t in el.itertext() if _HAS_DIGIT.search(t)])  # "63<sup>07</sup> Lei"
+        value = _decimal(amount) if amount else _value_of(text, text)
         if value is not None and value > 0:
             return value
     return None

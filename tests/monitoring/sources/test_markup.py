@@ -299,3 +299,20 @@ def test_a_visible_variant_price_inside_the_markups_range_keeps_the_range():
 def test_a_visible_price_under_another_title_does_not_speak_for_the_markup():
     obs = page(product("39.90") + buy_box('<span class="price">29,90 €</span>').replace("Lumen Desk Lamp", "Nova"))
     assert obs.price == Decimal("39.90")
+
+
+def test_the_markup_price_printed_without_a_currency_still_counts_as_shown():
+    obs = page(product("34.90") + buy_box('<span class="amount">34,90</span> <span class="price">€ 5,95</span>'))
+    assert obs.price == Decimal("34.90") and obs.message == ""
+
+
+@pytest.mark.parametrize(("price", "currency", "expected"), [("24.990", "CLP", "24990"), ("24.990", "EUR", "24.990")])
+def test_a_thousands_dot_in_a_currency_without_minor_units(price, currency, expected):
+    offers = {"@type": "Offer", "price": price, "priceCurrency": currency}
+    assert page(ld({"@type": "Product", "name": "Consola", "offers": offers})).price == Decimal(expected)
+
+
+def test_a_markup_price_without_currency_takes_the_pages_label_for_it():
+    offers = {"@type": "Offer", "price": "34.90"}
+    obs = page(ld({"@type": "Product", "name": "Lumen Desk Lamp", "offers": offers}) + buy_box("<span>34,90 €</span>"))
+    assert (obs.price, obs.currency) == (Decimal("34.90"), "EUR")

@@ -105,3 +105,15 @@ def test_the_inspect_command_prints_the_same(shared_fixture):
     data = json.loads(out.getvalue())
     assert (data["status"], data["price"], data["currency"]) == ("ok", "20", "EUR")
     assert data["title"] == "Fernbedienung TV"
+
+
+@pytest.mark.parametrize("name", ["2342b61d6831e854", "4595f2ae9fd95efa", "4f29e8cc0803216e", "8830b60f122373e8"])
+def test_every_price_candidate_is_found_again_by_its_selector(shared_fixture, name):
+    from monitoring.sources.structured import parse_html
+    from monitoring.sources.visible import price_candidates, price_from_selector
+
+    tree = parse_html(shared_fixture(f"peb/{name}.html").read_bytes().decode("utf-8", errors="replace"))
+    candidates = price_candidates(tree)
+    assert candidates
+    for candidate in candidates[:20]:
+        assert price_from_selector(tree, candidate.selector) == candidate.value, candidate.selector

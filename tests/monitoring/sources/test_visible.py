@@ -237,3 +237,22 @@ def test_an_amount_split_over_elements_that_is_not_whole_and_cents_is_no_price()
     box = '<span class="price">$<span>34</span> <span>12</span> <span>5</span></span>'
     with pytest.raises(ParseError):
         parse(shop_page(box), url="https://shop.example.com/p/lamp")
+
+
+def test_a_page_without_markup_or_price_that_says_sold_out_by_its_title_is_out_of_stock():
+    body = '<main><div class="product"><h1>Lumen Desk Lamp</h1><p class="availability">Currently unavailable.</p></div></main>'
+    obs = parse(body + RELATED)
+    assert (obs.title, obs.price, obs.in_stock) == ("Lumen Desk Lamp", None, False)
+
+
+def test_a_sold_out_label_far_from_the_title_of_a_page_without_price_is_not_read():
+    body = "<main><h1>Our lamps</h1></main><div><div><div><div><div><p>Sold out</p></div></div></div></div></div>"
+    with pytest.raises(ParseError):
+        parse(body)
+
+
+@pytest.mark.parametrize(
+    "label", ["<p>已售完</p>", "<p>品切れ</p>", "<p>Нет в наличии</p>", "<p>Slutsåld</p>", "<p>품절</p>"]
+)
+def test_sold_out_labels_in_more_languages(label):
+    assert parse(with_markup(label)).in_stock is False
