@@ -11,7 +11,7 @@ With REQUIRE_SERVICES=1 (CI) each of these fallbacks is an error instead. Existi
 altered. Each choice carries a note for the test header saying what happened.
 
 The decisions (`choose_database`, `choose_broker`) take their probes as arguments, so
-tests/test_testenv.py checks them without a server.
+tests/config/test_testenv.py checks them without a server.
 """
 
 from __future__ import annotations
