@@ -206,6 +206,7 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"expires": TICK_SECONDS},
     },
     "reminders": {"task": "orderlog.reminders", "schedule": 3600.0},
+    "sweep-photos": {"task": "orderlog.sweep_photos", "schedule": 3600.0},
 }
 TICK_BATCH = env.int("TICK_BATCH", default=500)  # items claimed per tick at most
 SNAPSHOT_KEEP_ALL_DAYS = env.int("SNAPSHOT_KEEP_ALL_DAYS", default=90)  # then one snapshot a day

@@ -307,10 +307,13 @@ FAILED_Q = (
 PHOTO_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 
 
+PHOTO_ROOT = "test-orders"  # under MEDIA_ROOT: one folder per user
+
+
 def photo_upload_to(instance, filename):
     """A per-user folder and a random name: the user's own file name never reaches the file system."""
     ext = PHOTO_EXTENSIONS.get(instance.content_type, "bin")
-    return f"test-orders/{instance.order.owner_id}/{uuid.uuid4().hex}.{ext}"
+    return f"{PHOTO_ROOT}/{instance.order.owner_id}/{uuid.uuid4().hex}.{ext}"
 
 
 class OrderPhoto(models.Model):

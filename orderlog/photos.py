@@ -3,19 +3,23 @@ random name in a per-user folder, deleted from disk only once the database chang
 
 from __future__ import annotations
 
+import io
 import math
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.db import transaction
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .models import (
+    PHOTO_ROOT,
     Order,
     OrderPhoto,
 )
@@ -110,14 +114,66 @@ def store_photos(*, order: Order, photos: Sequence[ValidatedPhoto], stored: list
     for photo in photos:
         if not isinstance(photo, ValidatedPhoto):
             raise TypeError("Pass photos through photo_validate() first.")
-        row = OrderPhoto(
-            order=order, content_type=photo.content_type, size=photo.size, width=photo.width, height=photo.height
-        )
-        row.image.save("photo", photo.upload, save=False)  # the name comes from photo_upload_to
+        content = without_metadata(photo)
+        with Image.open(io.BytesIO(content.read())) as stored_image:  # turned upright: its own size
+            width, height = stored_image.size
+        content.seek(0)
+        row = OrderPhoto(order=order, content_type=photo.content_type, size=content.size, width=width, height=height)
+        row.image.save("photo", content, save=False)  # the name comes from photo_upload_to
         stored.append(row.image.name)
         row.save()
         rows.append(row)
     return rows
+
+
+def without_metadata(photo: ValidatedPhoto) -> ContentFile:
+    """The photo re-encoded without its EXIF and XMP (a phone photo carries where it was taken), turned the way
+    its EXIF orientation says first, so it still shows upright. An animated GIF is kept as it is (GIF has no
+    EXIF). The colour profile is kept."""
+    upload = photo.upload
+    upload.seek(0)
+    with Image.open(upload, formats=list(PHOTO_FORMATS)) as image:
+        if image.format == "GIF" and getattr(image, "is_animated", False):
+            upload.seek(0)
+            return ContentFile(upload.read())
+        icc = image.info.get("icc_profile")
+        turned = ImageOps.exif_transpose(image)
+        out = io.BytesIO()
+        options = {"icc_profile": icc} if icc and image.format in ("JPEG", "PNG", "WEBP") else {}
+        if image.format == "JPEG":
+            if turned.mode not in ("RGB", "L", "CMYK"):
+                turned = turned.convert("RGB")
+            turned.save(out, format="JPEG", quality=92, optimize=True, **options)
+        elif image.format == "WEBP":
+            turned.save(out, format="WEBP", quality=92, **options)
+        else:  # PNG, GIF: lossless; text chunks and comments are not copied
+            turned.save(out, format=image.format, **options)
+    upload.seek(0)
+    return ContentFile(out.getvalue())
+
+
+def photos_sweep(*, now: datetime, grace: timedelta = timedelta(hours=1)) -> int:
+    """Delete photo files no row points to any more (an order deleted with its supplier or its user goes by
+    a database cascade, which leaves the files behind). Files newer than `grace` are left alone: an upload
+    may be between its file and its row."""
+    storage = OrderPhoto._meta.get_field("image").storage
+    kept = set(OrderPhoto.objects.values_list("image", flat=True))
+    removed = 0
+    try:
+        owners, _ = storage.listdir(PHOTO_ROOT)
+    except FileNotFoundError:
+        return 0
+    for owner in owners:
+        _, files = storage.listdir(f"{PHOTO_ROOT}/{owner}")
+        for file in files:
+            name = f"{PHOTO_ROOT}/{owner}/{file}"
+            if name in kept:
+                continue
+            if now - storage.get_modified_time(name) < grace:
+                continue
+            storage.delete(name)
+            removed += 1
+    return removed
 
 
 def delete_files_on_commit(names: Iterable[str]) -> None:

@@ -6,6 +6,7 @@ import io
 import os
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -518,3 +519,48 @@ def test_the_csv_has_one_safe_row_per_order(alice, supplier):
     assert record["amount_paid"] == "12.50"
     assert record["supplier"] == "Alice's store"
     assert record["protection_ends_on"] == "2026-03-11"
+
+
+# --- Photo metadata and left-behind files ------------------------------------------------------
+
+
+def _jpeg_with_exif(size=(40, 20)) -> bytes:
+    image = Image.new("RGB", size, (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x0112] = 6  # Orientation: rotate 90° to show upright
+    gps = {1: "N", 2: (52.0, 13.0, 0.0), 3: "E", 4: (13.0, 24.0, 0.0)}
+    exif[0x8825] = gps  # GPS IFD: where it was taken
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_a_stored_photo_keeps_no_exif_and_shows_upright(alice, supplier, media):
+    order = make_order(alice, supplier)
+    raw = _jpeg_with_exif()
+    assert Image.open(io.BytesIO(raw)).getexif()  # the upload carries a location
+    photo = orderlog_photos.photo_validate(upload("trip.jpg", raw, "image/jpeg"))
+    (row,) = orderlog_services.order_photos_add(order=order, photos=[photo])
+    with Image.open(row.image.path) as stored:
+        assert not stored.getexif() and "exif" not in stored.info
+        assert stored.size == (20, 40) == (row.width, row.height)  # turned by its orientation, then stripped
+    assert row.size == row.image.size
+
+
+def test_photo_files_left_by_a_cascade_are_swept(alice, supplier, media):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    order = make_order(alice, supplier)
+    (kept,) = orderlog_services.order_photos_add(order=order, photos=[orderlog_photos.photo_validate(upload())])
+    other = make_supplier(alice, name="Other store", store_id="99")
+    gone = make_order(alice, other)
+    (row,) = orderlog_services.order_photos_add(order=gone, photos=[orderlog_photos.photo_validate(upload())])
+    left_behind = row.image.path
+    other.delete()  # the database cascade deletes the order and its photo rows, not the file
+    assert Path(left_behind).exists()
+    assert orderlog_photos.photos_sweep(now=timezone.now()) == 0  # too new: maybe an upload in progress
+    assert orderlog_photos.photos_sweep(now=timezone.now() + timedelta(hours=2)) == 1
+    assert not Path(left_behind).exists() and Path(kept.image.path).exists()

@@ -4,6 +4,7 @@ stores, shipping options and the main image."""
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -68,7 +69,7 @@ def int_or_none(value) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value)
+        return int(value) if math.isfinite(value) else None  # NaN / infinity in a JSON count: unknown
     return parse_count(str(value))
 
 
