@@ -26,6 +26,7 @@ from suppliers.services import supplier_for_store
 
 from .costs import product_landed_cost
 from .detect import context, rules, themes, trust
+from .detect.listing_rules import identity_of
 from .detect.thresholds import DEFAULTS, Thresholds, thresholds_for
 from .findings import Change, as_open, findings_apply, open_findings_by_kind
 from .models import Review, Snapshot, StoreSnapshot
@@ -251,7 +252,7 @@ def _snapshot_fields(obs: Observation, status: str, variant_sku: str = "") -> di
         return fields
     hist = obs.rating_histogram
     stars = {f"stars_{s}": (hist.get(s, 0) if hist is not None else None) for s in range(1, 6)}
-    return fields | _reading(obs) | stars | {"variant_sku": variant_sku[:128]}
+    return fields | _reading(obs) | stars | {"variant_sku": variant_sku[:128], "identity": identity_of(obs)}
 
 
 def _resolve_named_variant(product: Product, obs: Observation) -> None:
@@ -331,6 +332,7 @@ def _product_history(product: Product, now: datetime) -> tuple[list[context.Poin
                     shipping_currency=s.shipping_currency,
                     delivery_days_max=s.delivery_days_max,
                     variant_sku=s.variant_sku,
+                    identity=s.identity,
                 )
             )
     if len(statuses) < 10:  # a quiet item: its last statuses may be older than the window
