@@ -195,8 +195,14 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
             product.baseline_since["price"] = now.isoformat()  # a currency switch restarts the price baseline
         if status == CheckStatus.OK:
             product.baseline_price = rules.price_baseline(ctx)
-        changes = findings_apply(
-            owner=product.owner, verdicts=rules.evaluate_product(ctx), current=current, now=now, product=product
+        verdicts = rules.evaluate_product(ctx)
+        # A backup source keeps its own history but opens no findings until it is promoted: its problems
+        # show in the product page's comparison, they are not paged.
+        alternative = product.backs_up_id is not None
+        changes = (
+            []
+            if alternative
+            else findings_apply(owner=product.owner, verdicts=verdicts, current=current, now=now, product=product)
         )
 
         # "Not found" is an answer, not a failure of ours: it does not count towards "can't verify".
@@ -216,6 +222,7 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
                     DEFAULTS.with_overrides(user_layer, supplier_layer),
                     source=StoreSnapshot.Source.PRODUCT_PAGE,
                     source_key=f"product:{product.pk}:{slot.isoformat()}",
+                    apply_findings=not alternative,
                 )
             trust.supplier_trust_update(supplier=supplier, now=now)
         return CheckResult(status, changes)
@@ -455,7 +462,14 @@ _STORE_FIELDS = (
 
 
 def _record_store_reading(
-    supplier: Supplier, store: StoreInfo, now: datetime, t: Thresholds, *, source: str, source_key: str
+    supplier: Supplier,
+    store: StoreInfo,
+    now: datetime,
+    t: Thresholds,
+    *,
+    source: str,
+    source_key: str,
+    apply_findings: bool = True,
 ) -> list[Change]:
     """Keep a supplier's freshest metrics and their history; evaluate the store rules on each new reading."""
     values = {name: getattr(store, name) for name in _STORE_FIELDS}
@@ -493,6 +507,8 @@ def _record_store_reading(
         supplier.name = store.name[:200]
     supplier.metrics_at = now
     supplier.save(update_fields=[*known, "name", "metrics_at"])
+    if not apply_findings:
+        return []
     current = open_findings_by_kind(supplier=supplier)
     ctx = context.StoreContext(
         now=now,

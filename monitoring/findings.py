@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 
 from .alerts.outbox import notification_add
 from .detect.advice import Advice, AdviceInput, advice_for
+from .detect.backups import SWITCH_KINDS
 from .detect.context import OpenFinding, Signal, Verdict
 from .models import HEALTH_KINDS, Finding, FindingEvent, Notification
 
@@ -82,7 +83,14 @@ def advice_inputs(*, kind, severity, message, baseline, current, evidence, produ
             .values_list("protection_ends_on", flat=True)
             .first()
         )
+    recommendation = ""
+    if product is not None and product.pk and product.backs_up_id is None and kind in SWITCH_KINDS:
+        from suppliers.backups import ranking_for
+
+        ranking = ranking_for(product, now=now)
+        recommendation = ranking.text if ranking is not None else ""
     return AdviceInput(
+        recommendation=recommendation,
         kind=kind,
         severity=severity,
         message=message,

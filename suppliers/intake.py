@@ -307,8 +307,10 @@ def product_add_from_preview(
     my_currency: str = "",
     shipping_cost: Decimal | None = None,
     variant: str = "",
+    backs_up: Product | None = None,
 ) -> Product:
-    """Add the previewed product; its supplier too when the preview read the page's store.
+    """Add the previewed product; its supplier too when the preview read the page's store. With `backs_up`,
+    it is added as a backup source of that product (suppliers.backups).
 
     Everything is validated again: the address and the user's inputs as on the form, and the signed stamp
     proves the preview (and the store it read) belonged to this user and this address. The product is due
@@ -339,6 +341,7 @@ def product_add_from_preview(
             my_currency=my_currency,
             shipping_cost=shipping_cost,
             variant_sku=variant,
+            backs_up=backs_up,
         )
 
 
