@@ -192,3 +192,26 @@ def test_add_a_backup_by_url_with_the_preview(alice_client, alice, primary, shop
     added = Product.objects.get(url=shop.url("/hose"))
     assert response.status_code == 302 and response["Location"] == primary.get_absolute_url()
     assert added.backs_up == primary and added.check_interval == timedelta(hours=24)
+
+
+def test_csv_import_adds_backups_named_by_id_or_title(alice, primary):
+    import io
+
+    from suppliers import intake
+
+    Product.objects.filter(pk=primary.pk).update(title="Ceramic plant pot")
+    csv_text = (
+        "url,backs_up,supplier\n"
+        f"https://casa.example/pot,{primary.pk},Casa Verde\n"
+        "https://lumi.example/pot,ceramic PLANT pot,Lumi\n"
+        "https://nope.example/pot,Garden hose,\n"
+        "https://own.example/pot,,\n"
+    )
+    report = intake.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
+    results = [(r.row, r.result) for r in report.rows]
+    assert results == [(2, "added"), (3, "added"), (4, "rejected"), (5, "added")]
+    assert "Backup supplier of “Ceramic plant pot”" in report.rows[0].reason
+    assert "No product “Garden hose” to back up" in report.rows[2].reason
+    casa, lumi, own = (Product.objects.get(url=f"https://{h}.example/pot") for h in ("casa", "lumi", "own"))
+    assert casa.backs_up == primary and lumi.backs_up == primary and own.backs_up is None
+    assert casa.check_interval == timedelta(hours=24) and casa.my_price == D("20.00")
