@@ -215,3 +215,30 @@ def test_csv_import_adds_backups_named_by_id_or_title(alice, primary):
     casa, lumi, own = (Product.objects.get(url=f"https://{h}.example/pot") for h in ("casa", "lumi", "own"))
     assert casa.backs_up == primary and lumi.backs_up == primary and own.backs_up is None
     assert casa.check_interval == timedelta(hours=24) and casa.my_price == D("20.00")
+
+
+def test_a_failed_test_order_names_the_backup_to_switch_to(alice_client, alice, primary):
+    from django.utils import timezone
+
+    from orderlog import services as order_services
+
+    casa = alternative(alice, primary, "Casa Verde", "casa")
+    check(casa, ok("9.40"), datetime.now(UTC) - timedelta(hours=1))
+    supplier = Supplier.objects.create(owner=alice, name="Pot Factory")
+    Product.objects.filter(pk=primary.pk).update(supplier=supplier)
+    today = timezone.localdate()
+    order = order_services.order_create(
+        owner=alice,
+        supplier=supplier,
+        product=primary,
+        ordered_on=today - timedelta(days=20),
+        order_number="9001",
+        amount_paid=D("10.00"),
+        currency="USD",
+    )
+    page = alice_client.get(order.get_absolute_url()).content.decode()
+    assert 'id="recommendation"' not in page  # not failed (yet)
+    order_services.order_mark_delivered(order=order, delivered_on=today - timedelta(days=2))
+    order_services.order_record_check(order=order, as_described="no", genuine="unsure", overall_score=1, outcome="fail")
+    page = alice_client.get(order.get_absolute_url()).content.decode()
+    assert 'id="recommendation"' in page and "Switch to Casa Verde: landed 9.40 USD" in page
