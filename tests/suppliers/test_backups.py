@@ -242,3 +242,18 @@ def test_a_failed_test_order_names_the_backup_to_switch_to(alice_client, alice, 
     order_services.order_record_check(order=order, as_described="no", genuine="unsure", overall_score=1, outcome="fail")
     page = alice_client.get(order.get_absolute_url()).content.decode()
     assert 'id="recommendation"' in page and "Switch to Casa Verde: landed 9.40 USD" in page
+
+
+def test_the_finding_page_shows_advice_first_and_the_listing_before_and_after(alice_client, primary):
+    earbuds = "Wireless Earbuds Bluetooth 5.3 Headphones TWS Noise Cancelling"
+    check(primary, ok(title=earbuds, image="https://img.example/earbuds.jpg"), T0)
+    check(primary, ok(title="Silicone Phone Case for iPhone 15", image="javascript:alert(1)"), T0 + timedelta(days=1))
+    finding = Finding.objects.get(product=primary, kind="listing_changed")
+    assert finding.severity == 30 and finding.advice.startswith("Pause the product")
+    html = alice_client.get(finding.get_absolute_url()).content.decode()
+    assert html.index("What to do:") < html.index("How we know") < html.index("The listing became another item")
+    assert "The listing, before and after" in html and earbuds in html and "Silicone Phone Case" in html
+    assert 'href="https://img.example/earbuds.jpg"' in html and 'href="javascript:' not in html
+    # The email carries the advice first, then how we know.
+    note = Notification.objects.get(finding=finding)
+    assert note.body.startswith("Pause the product") and "How we know: The listing became another item" in note.body
