@@ -225,7 +225,8 @@ def test_a_failed_test_order_names_the_backup_to_switch_to(alice_client, alice, 
     casa = alternative(alice, primary, "Casa Verde", "casa")
     check(casa, ok("9.40"), datetime.now(UTC) - timedelta(hours=1))
     supplier = Supplier.objects.create(owner=alice, name="Pot Factory")
-    Product.objects.filter(pk=primary.pk).update(supplier=supplier)
+    primary.supplier = supplier
+    primary.save(update_fields=["supplier"])
     today = timezone.localdate()
     order = order_services.order_create(
         owner=alice,
