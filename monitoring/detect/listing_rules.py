@@ -6,8 +6,8 @@ variant names). The rule fires, critical, when either
 * the new title resembles none of the titles the listing had in the baseline window: its `title_similarity`
   to each of them is under TITLE_MIN_SIMILARITY; or
 * most variants were replaced at once: of the previous reading's variants (at least MIN_VARIANTS of them)
-  fewer than VARIANTS_MIN_KEPT are still there, by id and by name alike (a shop that renumbers its variants
-  but keeps "Black / M" is not a new item).
+  fewer than VARIANTS_MIN_KEPT are still there, by id and by option values alike (a shop that renumbers
+  its variants but keeps the option values "Black / M" is not a new item).
 
 The title similarity is on distinctive words (lower-cased, accents folded, filler such as "2025 hot sale new
 free shipping" left out): the larger of the share of the old title's words the new one keeps and the share
@@ -31,8 +31,8 @@ from difflib import SequenceMatcher
 
 from .context import CLEAR, CRITICAL, HOLD, ProductContext, Signal, Verdict, in_window, restart_of
 
-TITLE_MIN_SIMILARITY = 0.5  # under this the title belongs to another item
-TITLE_RECOVERY = 0.6  # an open finding resolves only once the title is this close to the frozen one
+TITLE_MIN_SIMILARITY = 0.55  # under this the title belongs to another item (half the words or fewer)
+TITLE_RECOVERY = 0.65  # an open finding resolves only once the title is this close to the frozen one
 VARIANTS_MIN_KEPT = 0.5  # fewer than half of the variants kept = replaced at once
 MIN_VARIANTS = 2  # a one-variant listing that changes its only variant says little by itself
 FUZZY_WORD = 0.85  # two words this close (difflib ratio) count as the same word: "earbud" / "earbuds"
@@ -116,6 +116,13 @@ def title_similarity(before: str, after: str) -> float | None:
     return max(_share_in(old, new), _share_in(new, old))
 
 
+def option_values(name: str) -> str:
+    """A variant's option values, without the option labels and in order of label: "Color: Black; Size: M"
+    and "Colour: black; Size: M" are the same variant."""
+    parts = [part.split(":", 1)[-1] for part in name.split(";") if part.strip()]
+    return " / ".join(" ".join(_fold(p).split()) for p in parts)
+
+
 def variants_kept(before: dict, after: dict) -> float | None:
     """The share of the earlier reading's variants still on the listing, by id or by name (None when the
     earlier reading had fewer than MIN_VARIANTS, or the new one lists none)."""
@@ -123,8 +130,8 @@ def variants_kept(before: dict, after: dict) -> float | None:
     if len(old_ids) < MIN_VARIANTS or not new_ids:
         return None
     by_id = len(old_ids & new_ids) / len(old_ids)
-    old_names = {_fold(" ".join(n.split())) for n in before.get("option_names") or []}
-    new_names = {_fold(" ".join(n.split())) for n in after.get("option_names") or []}
+    old_names = {option_values(n) for n in before.get("option_names") or []}
+    new_names = {option_values(n) for n in after.get("option_names") or []}
     by_name = len(old_names & new_names) / len(old_names) if old_names and new_names else 0.0
     return max(by_id, by_name)
 

@@ -41,6 +41,12 @@ SAME_ITEM = [
     (WATCH, "Smart Watch Fitness Tracker Heart Rate IP68 Waterproof Sport Bracelet 2025 New"),
     ("Lámpara de escritorio LED regulable", "Lampara de Escritorio LED Regulable USB recargable"),  # accents
     ("Wireless Earbud", "Wireless Earbuds"),  # plural
+    ("Yoga Mat", "Yoga Mat with Carry Bag"),
+    (
+        "Portable Mini Projector 1080P WiFi Bluetooth Home Theater Movie Projector",
+        "Mini Projector 4K Supported, 5G WiFi 6 Bluetooth 5.2, Portable Outdoor Movie Projector for Home",
+    ),
+    ("Men's Running Shoes Breathable Lightweight Sneakers", "Running Shoes for Men Women Breathable Mesh Sneakers"),
 ]
 
 # (before, after): the listing now sells something else.
@@ -51,6 +57,9 @@ OTHER_ITEM = [
     (HOLDER, "Car Seat Gap Filler Organizer Leather Storage Box"),  # same "car" category
     (BLENDER, "Portable Neck Fan USB Rechargeable Bladeless 3 Speeds"),  # same "USB rechargeable" words
     ("Yoga Mat Non Slip 6mm", "Resistance Bands Set 5 Levels"),
+    (WATCH, "Smart Watch Band Strap Silicone Replacement for Fitness Tracker"),  # half the words: the band
+    ("Xiaomi Redmi Buds 4 Pro Wireless Earbuds", "Xiaomi Redmi Buds Case Silicone Cover"),
+    ("Wireless Earbuds", "Wireless Mouse"),
 ]
 
 
@@ -131,6 +140,12 @@ def test_most_variants_replaced_at_once_fires_even_with_the_same_title():
     verdict = rule_listing_changed(ctx(reading(vs=swapped)))
     assert verdict.action == "fire"
     assert "33% of 3 kept" in verdict.signal.message and verdict.signal.evidence["variants_kept"] == 0.333
+
+
+def test_renumbered_variants_with_relabelled_options_are_quiet():
+    before = variants(("111", "Color: Black; Size: M"), ("222", "Color: White; Size: M"))
+    after = variants(("911", "Colour: black; Size: M"), ("922", "Colour: White; Size:  M"))
+    assert rule_listing_changed(ctx(reading(vs=after), before=reading(vs=before))).action == "clear"
 
 
 def test_a_one_variant_listing_is_not_judged_by_its_variant():
