@@ -31,7 +31,7 @@ def aliexpress_item(product: DemoProduct, st: State) -> str:
     supplier = SUPPLIER_BY_KEY[product.supplier]
     h = st.histogram
     data = {
-        "productInfoComponent": {"idStr": product_id(product), "subject": product.title},
+        "productInfoComponent": {"idStr": product_id(product), "subject": st.title or product.title},
         "priceComponent": {"skuPriceList": _sku_list(product, st)},
         "skuComponent": {"productSKUPropertyList": _sku_properties(product)},
         "currencyComponent": {"currencyCode": "USD"},
@@ -58,7 +58,8 @@ def aliexpress_item(product: DemoProduct, st: State) -> str:
     if st.stock == 0:
         data["soldOutComponent"] = {"soldOut": True}
     return (
-        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{escape(product.title)} - AliExpress</title>'
+        f'<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>{escape(st.title or product.title)} - AliExpress</title>"
         f'</head><body><div id="root"></div><script>\nwindow.runParams = {{\n  data: {_json(data)}\n}};\n'
         "window.runParams.is23 = true;\n</script></body></html>"
     )
@@ -179,7 +180,7 @@ def shopify_js(product: DemoProduct, st: State) -> str:
     return _json(
         {
             "id": _handle_id(product),
-            "title": product.title,
+            "title": st.title or product.title,
             "handle": product.key,
             "price": cents,
             "compare_at_price": None,
@@ -204,7 +205,7 @@ def shopify_json(product: DemoProduct, st: State) -> str:
         {
             "product": {
                 "id": _handle_id(product),
-                "title": product.title,
+                "title": st.title or product.title,
                 "handle": product.key,
                 "variants": [
                     {
@@ -226,7 +227,7 @@ def jsonld_page(product: DemoProduct, st: State, *, shopify: bool = False) -> st
     data = {
         "@context": "https://schema.org",
         "@type": "Product",
-        "name": product.title,
+        "name": st.title or product.title,
         "sku": product.key.upper(),
         "brand": {"@type": "Brand", "name": supplier.name},
         "offers": {
@@ -243,9 +244,9 @@ def jsonld_page(product: DemoProduct, st: State, *, shopify: bool = False) -> st
         else ""
     )
     return (
-        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(product.title)} | '
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{escape(st.title or product.title)} | '
         f'{escape(supplier.name)}</title><meta property="og:site_name" content="{escape(supplier.name)}">'
         f'{shopify_js_config}<script type="application/ld+json">{_json(data)}</script></head><body>'
-        f'<main><h1>{escape(product.title)}</h1><p class="price">${st.price:.2f}</p>'
+        f'<main><h1>{escape(st.title or product.title)}</h1><p class="price">${st.price:.2f}</p>'
         f"<button>{'Add to cart' if st.stock > 0 else 'Sold out'}</button></main></body></html>"
     )

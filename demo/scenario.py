@@ -17,6 +17,9 @@ drift script, one event per problem Dropwatch should catch:
   minute 2  "Phone stand": the black one sells out, silver and gold
             remain                                                      → out of stock (of the variant)
   minute 2  "Bike light" free shipping turns paid                      → shipping cost up
+  minute 2  "Yoga mat" sells out; it has two backup suppliers (Casa
+            Verde Home, Northwind)                                      → out of stock, "Switch to Casa Verde Home …"
+  minute 2  "Wireless earbuds" listing turns into a phone case          → listing became another item
 Everything else stays healthy, so the quiet majority is visible too.
 """
 
@@ -61,6 +64,8 @@ class DemoProduct:
     sold: str = ""
     my_currency: str = "USD"
     free_shipping: bool = False  # the page states shipping to the user (free); else it states none
+    backs_up: str = ""  # a backup source of the product with this key (checked daily, findings-free)
+    swap_title: str = ""  # role "listing_swap": the title the listing turns to
 
 
 SUPPLIERS = [
@@ -185,6 +190,36 @@ PRODUCTS = [
     _P("cotton-throw", "casa", "Cotton throw blanket", Decimal("15.00"), Decimal("44.90"), Decimal("4.00")),
     _P("plant-pot", "casa", "Self-watering plant pot", Decimal("5.50"), Decimal("16.90"), Decimal("2.00")),
     _P("candle-set", "casa", "Scented candle set (3)", Decimal("7.50"), Decimal("21.90"), Decimal("2.00")),
+    # A product with two backup suppliers: the primary sells out, the finding recommends the best backup.
+    _P("yoga-mat", "peak", "Non-slip yoga mat 6 mm", Decimal("8.00"), Decimal("24.90"), role="backed_sell_out"),
+    _P(
+        "yoga-mat-casa",
+        "casa",
+        "Yoga mat 6 mm, non-slip",
+        Decimal("7.20"),
+        Decimal("24.90"),
+        Decimal("2.00"),
+        backs_up="yoga-mat",
+    ),
+    _P(
+        "yoga-mat-north",
+        "northwind",
+        "Non slip yoga mat",
+        Decimal("12.00"),
+        Decimal("24.90"),
+        Decimal("0"),
+        backs_up="yoga-mat",
+    ),
+    # Ship-and-switch at the listing: the same page now sells another item.
+    _P(
+        "wireless-earbuds",
+        "trend",
+        "Wireless earbuds Bluetooth 5.3, noise cancelling",
+        Decimal("6.90"),
+        Decimal("24.90"),
+        role="listing_swap",
+        swap_title="Silicone phone case for iPhone 15, shockproof cover",
+    ),
 ]
 SUPPLIER_BY_KEY = {s.key: s for s in SUPPLIERS}
 PRODUCT_BY_KEY = {p.key: p for p in PRODUCTS}
@@ -211,6 +246,7 @@ class State:
     variant_prices: dict[str, Decimal] = field(default_factory=dict)
     variant_stock: dict[str, int] = field(default_factory=dict)
     shipping_fee: Decimal | None = None  # to the user's country; None: the page states no shipping
+    title: str = ""  # the listing's title as the page shows it
 
     @property
     def rating(self) -> Decimal:
@@ -245,6 +281,7 @@ def state(product: DemoProduct, minute: float) -> State:
         histogram=_histogram(total),
         orders=max(0, int(product.orders + 12 * days)),
         store_positive=supplier.positive_pct,
+        title=product.title,
     )
     if minute < 0:  # the seeded past: small price wobble
         s.price = (product.price * (1 + _noise(product.key, minute, Decimal("0.02")))).quantize(Decimal("0.01"))
@@ -265,8 +302,10 @@ def state(product: DemoProduct, minute: float) -> State:
         s.status = "blocked"
     elif role == "price_rise" and minute >= 2:
         s.price = (product.price * Decimal("1.30")).quantize(Decimal("0.01"))
-    elif role == "sell_out" and minute >= 2:
+    elif role in ("sell_out", "backed_sell_out") and minute >= 2:
         s.stock = 0
+    elif role == "listing_swap" and minute >= 2:
+        s.title = product.swap_title
     elif role == "removed" and minute >= 3:
         s.status = "gone"
     elif role == "bad_reviews" and minute >= 2:
@@ -295,6 +334,8 @@ EXPECTED_FINDINGS = {
     ("usb-fan", "price_increase"),
     ("phone-stand", "out_of_stock"),
     ("bike-light", "shipping_cost_up"),
+    ("yoga-mat", "out_of_stock"),
+    ("wireless-earbuds", "listing_changed"),
 }
 
 # The demo shop's exchange-rate table, in the ECB's format (made-up numbers: 1 EUR = … units).

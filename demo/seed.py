@@ -67,9 +67,11 @@ def seed(
                 test_order_cadence_days=90,
             )
             suppliers[s.key] = supplier
+        created: dict[str, Product] = {}
         for p in PRODUCTS:
             supplier = suppliers[p.supplier]
             product = services.product_create(
+                backs_up=created.get(p.backs_up),
                 owner=user,
                 url=product_url(shop_url, p, supplier.platform),
                 platform=supplier.platform,
@@ -80,8 +82,11 @@ def seed(
                 shipping_cost=p.shipping,
                 variant_sku=p.sold,
             )
+            created[p.key] = product
             _history(product, p, supplier, now)
-            Product.objects.filter(pk=product.pk).update(check_interval=check_every, next_check_at=now)
+            # A backup supplier is checked daily (its seeded history keeps it fresh for the ranking).
+            every = services.ALTERNATIVE_INTERVAL if p.backs_up else check_every
+            Product.objects.filter(pk=product.pk).update(check_interval=every, next_check_at=now)
         for s in SUPPLIERS:
             if s.store_id:
                 _store_history(suppliers[s.key], s, now)
@@ -125,6 +130,8 @@ def _history(product: Product, p: DemoProduct, supplier: Supplier, now: datetime
                 stars_1=h[1] if supplier.platform == "aliexpress" else None,
                 orders_count=st.orders if supplier.platform == "aliexpress" else None,
                 ships_to_buyer=True if supplier.platform == "aliexpress" else None,
+                # What identified the listing (the listing-changed rule compares live checks with it).
+                identity={"title": st.title, "image": "", "variant_ids": [], "option_names": []},
             )
         )
     Snapshot.objects.bulk_create(rows, batch_size=1000)

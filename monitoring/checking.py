@@ -26,6 +26,7 @@ from suppliers.services import supplier_for_store
 
 from .costs import keep_landed, product_landed_cost
 from .detect import context, rules, themes, trust
+from .detect.listing_rules import identity_of
 from .detect.thresholds import DEFAULTS, Thresholds, thresholds_for
 from .findings import Change, as_open, findings_apply, open_findings_by_kind
 from .models import Review, Snapshot, StoreSnapshot
@@ -212,8 +213,14 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
         if status == CheckStatus.OK:
             product.baseline_price = rules.price_baseline(ctx)
             keep_landed(product, ctx.landed)
-        changes = findings_apply(
-            owner=product.owner, verdicts=rules.evaluate_product(ctx), current=current, now=now, product=product
+        verdicts = rules.evaluate_product(ctx)
+        # A backup source keeps its own history but opens no findings until it is promoted: its problems
+        # show in the product page's comparison, they are not paged.
+        alternative = product.backs_up_id is not None
+        changes = (
+            []
+            if alternative
+            else findings_apply(owner=product.owner, verdicts=verdicts, current=current, now=now, product=product)
         )
 
         # "Not found" is an answer, not a failure of ours: it does not count towards "can't verify".
@@ -234,6 +241,7 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
                         DEFAULTS.with_overrides(user_layer, supplier_layer),
                         source=StoreSnapshot.Source.PRODUCT_PAGE,
                         source_key=f"product:{product.pk}:{slot.isoformat()}",
+                        apply_findings=not alternative,
                     )
                 except _Unstorable as exc:  # the product's own reading stands; the store block is skipped
                     log.warning("supplier %s: store block from product %s not stored: %s", supplier.pk, product.pk, exc)
@@ -281,7 +289,7 @@ def _snapshot_fields(obs: Observation, status: str, variant_sku: str = "") -> di
         return fields
     hist = obs.rating_histogram
     stars = {f"stars_{s}": (hist.get(s, 0) if hist is not None else None) for s in range(1, 6)}
-    return fields | _reading(obs) | stars | {"variant_sku": variant_sku[:128]}
+    return fields | _reading(obs) | stars | {"variant_sku": variant_sku[:128], "identity": identity_of(obs)}
 
 
 def _resolve_named_variant(product: Product, obs: Observation) -> None:
@@ -361,6 +369,7 @@ def _product_history(product: Product, now: datetime) -> tuple[list[context.Poin
                     shipping_currency=s.shipping_currency,
                     delivery_days_max=s.delivery_days_max,
                     variant_sku=s.variant_sku,
+                    identity=s.identity,
                 )
             )
     if len(statuses) < 10:  # a quiet item: its last statuses may be older than the window
@@ -483,7 +492,14 @@ _STORE_FIELDS = (
 
 
 def _record_store_reading(
-    supplier: Supplier, store: StoreInfo, now: datetime, t: Thresholds, *, source: str, source_key: str
+    supplier: Supplier,
+    store: StoreInfo,
+    now: datetime,
+    t: Thresholds,
+    *,
+    source: str,
+    source_key: str,
+    apply_findings: bool = True,
 ) -> list[Change]:
     """Keep a supplier's freshest metrics and their history; evaluate the store rules on each new reading."""
     values = {name: getattr(store, name) for name in _STORE_FIELDS}
@@ -523,6 +539,8 @@ def _record_store_reading(
         supplier.name = store.name[:200]
     supplier.metrics_at = now
     supplier.save(update_fields=[*known, "name", "metrics_at"])
+    if not apply_findings:
+        return []
     current = open_findings_by_kind(supplier=supplier)
     ctx = context.StoreContext(
         now=now,

@@ -12,6 +12,8 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 
 from .alerts.outbox import notification_add
+from .detect.advice import Advice, AdviceInput, advice_for
+from .detect.backups import SWITCH_KINDS
 from .detect.context import OpenFinding, Signal, Verdict
 from .models import HEALTH_KINDS, Finding, FindingEvent, Notification
 
@@ -63,19 +65,92 @@ def findings_apply(
     return changes
 
 
+def advice_inputs(*, kind, severity, message, baseline, current, evidence, product, supplier, now) -> AdviceInput:
+    """The facts the advice needs, read from the product, its supplier and the user's test-order log."""
+    supplier = supplier if supplier is not None else getattr(product, "supplier", None)
+    protection = None
+    if supplier is not None:
+        from orderlog.models import AWAITING_DELIVERY, Order
+
+        protection = (
+            Order.objects.filter(
+                supplier=supplier,
+                status__in=AWAITING_DELIVERY,
+                delivered_on__isnull=True,
+                protection_ends_on__gte=now.date(),
+            )
+            .order_by("protection_ends_on")
+            .values_list("protection_ends_on", flat=True)
+            .first()
+        )
+    recommendation = ""
+    if product is not None and product.pk and product.backs_up_id is None and kind in SWITCH_KINDS:
+        from suppliers.backups import ranking_for
+
+        ranking = ranking_for(product, now=now)
+        recommendation = ranking.text if ranking is not None else ""
+    return AdviceInput(
+        recommendation=recommendation,
+        kind=kind,
+        severity=severity,
+        message=message,
+        baseline=baseline,
+        current=current,
+        evidence=evidence or {},
+        now=now,
+        my_price=getattr(product, "my_price", None),
+        my_currency=getattr(product, "my_currency", "") or "",
+        variant_name=getattr(product, "variant_name", "") or "",
+        supplier_name=supplier.name if supplier is not None else "",
+        protection_ends_on=protection,
+    )
+
+
+def _advise(finding: Finding, now: datetime) -> Advice:
+    return advice_for(
+        advice_inputs(
+            kind=finding.kind,
+            severity=finding.severity,
+            message=finding.message,
+            baseline=finding.baseline_value,
+            current=finding.current_value,
+            evidence=finding.evidence,
+            product=finding.product,
+            supplier=finding.supplier,
+            now=now,
+        )
+    )
+
+
 def _open(owner, product, supplier, signal: Signal, now: datetime) -> Finding | None:
+    supplier = supplier if supplier is not None else getattr(product, "supplier", None)
+    advice = advice_for(
+        advice_inputs(
+            kind=signal.kind,
+            severity=signal.severity,
+            message=signal.message[:500],
+            baseline=signal.baseline,
+            current=signal.current,
+            evidence=signal.evidence,
+            product=product,
+            supplier=supplier,
+            now=now,
+        )
+    )
     try:
         with transaction.atomic():
             finding = Finding.objects.create(
                 owner=owner,
                 product=product,
-                supplier=supplier if supplier is not None else getattr(product, "supplier", None),
+                supplier=supplier,
                 kind=signal.kind,
                 severity=signal.severity,
                 message=signal.message[:500],
                 baseline_value=signal.baseline,
                 current_value=signal.current,
                 evidence=signal.evidence,
+                advice=advice.text,
+                advice_how=advice.how,
                 opened_at=now,
                 updated_at=now,
             )
@@ -96,7 +171,9 @@ def _update(finding: Finding, signal: Signal, now: datetime) -> str | None:
     finding.current_value = signal.current
     finding.evidence = {**(finding.evidence or {}), **signal.evidence}
     finding.updated_at = now
-    update_fields = ["severity", "message", "current_value", "evidence", "updated_at"]
+    advice = _advise(finding, now)
+    finding.advice, finding.advice_how = advice.text, advice.how
+    update_fields = ["severity", "message", "current_value", "evidence", "advice", "advice_how", "updated_at"]
     if worsened:
         finding.acknowledged_at = None  # worse than what the user acknowledged: show it again
         update_fields.append("acknowledged_at")
@@ -131,7 +208,7 @@ def _notify(finding: Finding, occasion: str, now: datetime) -> None:
         severity=finding.severity,
         finding=finding,
         subject=subject,
-        body=finding.message,
+        body=f"{finding.advice}\n\nHow we know: {finding.message}" if finding.advice else finding.message,
         link=finding.get_absolute_url(),
         now=now,
     )

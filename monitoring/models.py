@@ -41,6 +41,9 @@ class Snapshot(models.Model):
     shipping_currency = models.CharField(max_length=3, blank=True)
     delivery_days_max = models.PositiveSmallIntegerField(null=True)
     variant_sku = models.CharField(max_length=128, blank=True)
+    # What identifies the listing as read (the listing_changed rule compares it with earlier checks):
+    # {"title": str, "image": str, "variant_ids": [str], "option_names": [str]}; null on failed checks.
+    identity = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product", "slot"], name="snapshot_one_per_slot")]
@@ -131,6 +134,7 @@ class FindingKind(models.TextChoices):
     LOW_STOCK = "low_stock", "Low stock"
     SHIPPING_COST_UP = "shipping_cost_up", "Shipping cost up"
     DELIVERY_SLOW = "delivery_slow", "Delivery too slow"
+    LISTING_CHANGED = "listing_changed", "Listing became another item"
 
 
 # "Can't verify" is a health problem of our own checks, shown apart and never counted as deterioration.
@@ -150,6 +154,10 @@ class Finding(models.Model):
     baseline_value = models.DecimalField(max_digits=18, decimal_places=4, null=True)
     current_value = models.DecimalField(max_digits=18, decimal_places=4, null=True)
     evidence = models.JSONField(default=dict, blank=True)
+    # What to do, in plain words with the numbers worked out, and "how we know" (the statistics behind it):
+    # written by monitoring.detect.advice when the finding opens or changes.
+    advice = models.TextField(blank=True, default="")
+    advice_how = models.TextField(blank=True, default="")
     opened_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -115,6 +115,13 @@ class OrderDetail(OwnedMixin, generic.DetailView):
         ctx.setdefault("photo_form", OrderPhotoForm())
         ctx["photos"] = self.object.photos.all()
         ctx["status_actions"] = OrderStatusForm.base_fields["status"].choices
+        # A failed test order of a product with backup suppliers: which one to switch to (or why none).
+        product = self.object.product
+        if self.object.failed and product is not None and product.backs_up_id is None:
+            from suppliers.backups import ranking_for
+
+            ranking = ranking_for(product, now=timezone.now())
+            ctx["recommendation"] = ranking.text if ranking is not None else ""
         return ctx
 
 

@@ -307,8 +307,10 @@ def product_add_from_preview(
     my_currency: str = "",
     shipping_cost: Decimal | None = None,
     variant: str = "",
+    backs_up: Product | None = None,
 ) -> Product:
-    """Add the previewed product; its supplier too when the preview read the page's store.
+    """Add the previewed product; its supplier too when the preview read the page's store. With `backs_up`,
+    it is added as a backup source of that product (suppliers.backups).
 
     Everything is validated again: the address and the user's inputs as on the form, and the signed stamp
     proves the preview (and the store it read) belonged to this user and this address. The product is due
@@ -339,6 +341,7 @@ def product_add_from_preview(
             my_currency=my_currency,
             shipping_cost=shipping_cost,
             variant_sku=variant,
+            backs_up=backs_up,
         )
 
 
@@ -426,6 +429,8 @@ COLUMNS = {
     "title": ("title",),
     "variant": ("variant", "sku", "variant_sku"),
     "supplier": ("supplier", "supplier_name"),
+    # A backup source of one of the user's products, named by its id or its title (suppliers.backups).
+    "backs_up": ("backs_up", "backup_for", "alternative_for"),
 }
 
 EXAMPLE_CSV = (
@@ -628,6 +633,13 @@ def products_import_csv(*, owner, file) -> ImportReport:
         if key in watched:
             row.result, row.reason = RowResult.SKIPPED, "You already watch this product."
             continue
+        backs_up = None
+        if cells.get("backs_up"):
+            try:
+                backs_up = _product_named(owner, cells["backs_up"])
+            except ValidationError as exc:
+                row.reason = " ".join(exc.messages)
+                continue
         key = data.supplier.casefold()
         created_supplier = False
         try:
@@ -650,6 +662,7 @@ def products_import_csv(*, owner, file) -> ImportReport:
                     my_currency=data.currency,
                     shipping_cost=data.shipping_cost,
                     variant_sku=data.variant,
+                    backs_up=backs_up,
                 )
         except DuplicateError as exc:  # added meanwhile (another tab, another import)
             row.result, row.reason = RowResult.SKIPPED, str(exc)
@@ -666,4 +679,21 @@ def products_import_csv(*, owner, file) -> ImportReport:
             report.suppliers_created.append(supplier.name)
         row.result, row.product_id = RowResult.ADDED, product.pk
         row.reason = f"New supplier “{supplier.name}”." if created_supplier else ""
+        if product.backs_up_id is not None:
+            row.reason = f"{row.reason} Backup supplier of “{product.backs_up}”.".strip()
     return report
+
+
+def _product_named(owner, name: str) -> Product:
+    """The product a CSV row backs up: by its id, else by its title (exactly, ignoring case)."""
+    name = name.strip()
+    if name.isdigit():
+        found = Product.objects.filter(owner=owner, pk=int(name)).first()
+        if found is not None:
+            return found
+    matches = list(Product.objects.filter(owner=owner, backs_up__isnull=True, title__iexact=name)[:2])
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ValidationError(f"Several of your products are titled “{name[:80]}”: name the one to back up by its id.")
+    raise ValidationError(f"No product “{name[:80]}” to back up: name it by its id or its title.")

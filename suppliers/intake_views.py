@@ -24,7 +24,7 @@ from monitoring.statuses import CheckStatus
 
 from . import intake
 from .forms import PLATFORM_CHOICES, ShopUrlField
-from .models import margin_pct
+from .models import Product, margin_pct
 from .platforms import Platform
 from .services import DuplicateError
 
@@ -99,6 +99,8 @@ class ProductUrlForm(forms.Form):
         label="Shipping I pay per unit", required=False, help_text="In the supplier's currency; used for the margin."
     )
     platform = forms.ChoiceField(label="Platform", choices=PLATFORM_CHOICES, required=False)
+    # Adding a backup source of one of the user's products (its id): sold at that product's price.
+    backs_up = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
 
     def clean_my_price(self):
         return intake.clean_selling_price(self.cleaned_data.get("my_price"))
@@ -142,7 +144,11 @@ class ProductAdd(LoginRequiredMixin, View):
     Step 3 (the confirmation, `step=confirm`): add it, attach its store's supplier, check it right away."""
 
     def get(self, request):
-        return self._render(ProductUrlForm(initial={"my_currency": intake.default_currency(request.user)}))
+        initial = {"my_currency": intake.default_currency(request.user)}
+        backs_up = request.GET.get("backs_up", "")
+        if backs_up.isdigit():
+            initial["backs_up"] = int(backs_up)
+        return self._render(ProductUrlForm(initial=initial))
 
     def post(self, request):
         if request.POST.get("step") == "confirm":
@@ -170,10 +176,14 @@ class ProductAdd(LoginRequiredMixin, View):
                     my_currency=data["my_currency"],
                     shipping_cost=data["shipping_cost"],
                     variant=data["variant"],
+                    backs_up=self._backs_up(data.get("backs_up")),
                 )
             except (DuplicateError, intake.PreviewMismatch, ValidationError, PermissionError) as exc:
                 error = _error_text(exc)
             else:
+                if product.backs_up_id is not None:
+                    _say_added(request, "Backup supplier", product)
+                    return _done(request, product.backs_up)
                 _say_added(request, "Product", product)
                 return _done(request, product)
         else:
@@ -181,8 +191,19 @@ class ProductAdd(LoginRequiredMixin, View):
         # Back to step 1 with the user's inputs (field errors shown there) and the reason.
         return self._render(ProductUrlForm(request.POST), confirm_error=error)
 
+    def _backs_up(self, pk):
+        if not pk:
+            return None
+        found = Product.objects.filter(owner=self.request.user, pk=pk).first()
+        if found is None:
+            raise ValidationError("The product this backs up is not yours, or no longer exists.")
+        return found
+
     def _render(self, form, *, preview=None, confirm_error=""):
         ctx = {"form": form, "preview": preview, "confirm_error": confirm_error}
+        backs_up = form["backs_up"].value() if form.is_bound else form.initial.get("backs_up")
+        if backs_up and str(backs_up).isdigit():
+            ctx["backs_up"] = Product.objects.filter(owner=self.request.user, pk=int(backs_up)).first()
         if preview is not None:
             data = form.cleaned_data
             currency = data["my_currency"] or intake.default_currency(self.request.user)
@@ -200,6 +221,7 @@ class ProductAdd(LoginRequiredMixin, View):
                     ("my_currency", currency),
                     ("shipping_cost", "" if data["shipping_cost"] is None else str(data["shipping_cost"])),
                     ("token", preview.token),
+                    ("backs_up", "" if not data.get("backs_up") else str(data["backs_up"])),
                 ],
             )
             obs = preview.obs

@@ -116,6 +116,11 @@ class Product(Checkable):
     variant_name = models.CharField(max_length=300, blank=True, editable=False)
     check_interval = models.DurationField(default=timedelta(hours=6))
     created_at = models.DateTimeField(auto_now_add=True)
+    # A backup source: another supplier's listing of the same item. Checked like any listing (every 24 h),
+    # with its own history, but findings-free until it is promoted (suppliers.backups.alternative_promote).
+    backs_up = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="alternatives", editable=False
+    )
 
     # Latest observed values.
     price = models.DecimalField(**MONEY, null=True, blank=True, editable=False)
@@ -166,6 +171,10 @@ class Product(Checkable):
 
     def get_absolute_url(self):
         return reverse("product_detail", args=[self.pk])
+
+    @property
+    def is_alternative(self) -> bool:
+        return self.backs_up_id is not None
 
     @property
     def needs_variant(self) -> bool:

@@ -1,5 +1,6 @@
 """Writes to the catalogue. Plain functions with keyword-only arguments (`<entity>_<action>`)."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -77,6 +78,10 @@ def _store_check_start(platform: str, store_url: str):
     return timezone.now() if store_url and platform in platforms.STORE_PAGE_PLATFORMS else None
 
 
+ALTERNATIVE_INTERVAL = timedelta(hours=24)  # a backup source is checked daily
+PRIMARY_INTERVAL = timedelta(hours=6)
+
+
 def product_create(
     *,
     owner,
@@ -88,14 +93,25 @@ def product_create(
     my_currency: str = "USD",
     shipping_cost: Decimal | None = None,
     variant_sku: str = "",
+    backs_up: Product | None = None,
 ) -> Product:
-    """Add a product to watch. It is due at once: the next tick (or "check now") reads it. A variant named in
-    the address (skuId=, variant=) is the one watched unless `variant_sku` says otherwise."""
+    """Add a product to watch (or, with `backs_up`, a backup source of one of the user's products: checked
+    every 24 h, findings-free until promoted, selling at the product's price). It is due at once: the next
+    tick (or "check now") reads it. A variant named in the address (skuId=, variant=) is the one watched
+    unless `variant_sku` says otherwise."""
     url, named = platforms.split_variant(platforms.clean_shop_url(url))
     variant_sku = (variant_sku or named).strip()[:128]
     info = platforms.detect(url)
     if supplier is not None and supplier.owner_id != owner.pk:
         raise PermissionError("That supplier belongs to someone else.")
+    extra = {}
+    if backs_up is not None:
+        if backs_up.owner_id != owner.pk:
+            raise PermissionError("That product belongs to someone else.")
+        if backs_up.backs_up_id is not None:
+            backs_up = backs_up.backs_up  # a backup of a backup backs up the same product
+        extra = {"backs_up": backs_up, "check_interval": ALTERNATIVE_INTERVAL}
+        my_price, my_currency = backs_up.my_price, backs_up.my_currency
     try:
         with transaction.atomic():
             return Product.objects.create(
@@ -111,6 +127,7 @@ def product_create(
                 shipping_cost=shipping_cost,
                 variant_sku=variant_sku,
                 next_check_at=timezone.now(),
+                **extra,
             )
     except IntegrityError:
         what = f"variant {variant_sku} of this product" if variant_sku else "this product"

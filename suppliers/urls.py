@@ -18,4 +18,5 @@ urlpatterns = [
     path("products/<int:pk>/", views.ProductDetail.as_view(), name="product_detail"),
     path("products/<int:pk>/edit/", views.ProductUpdate.as_view(), name="product_edit"),
     path("products/<int:pk>/delete/", views.ProductDelete.as_view(), name="product_delete"),
+    path("products/<int:pk>/switch/<int:alt>/", views.AlternativePromote.as_view(), name="alternative_promote"),
 ]

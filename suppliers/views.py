@@ -17,7 +17,7 @@ from monitoring.costs import keep_landed, product_landed_cost_now
 from monitoring.detect.thresholds import thresholds_for
 from orderlog.panels import panel_context
 
-from . import services
+from . import backups, services
 from .forms import ProductForm, SupplierForm
 from .models import Product, Supplier
 
@@ -161,8 +161,45 @@ class ProductDetail(OwnedMixin, generic.DetailView):
         ctx["themes"] = selectors.theme_counts(product, now)
         ctx["findings"] = selectors.findings_for(product=product)
         ctx["landed"] = product_landed_cost_now(product, settings_for(self.request.user))
+        ctx["comparison"] = backups.comparison(product, now=now)
         ctx.update(panel_context(self.request, supplier=product.supplier, product=product))
         return ctx
+
+
+class AlternativePromote(LoginRequiredMixin, generic.TemplateView):
+    """Switch supplier: GET asks for confirmation, POST makes the backup the product's primary source."""
+
+    template_name = "suppliers/alternative_promote.html"
+
+    def _pair(self):
+        from django.shortcuts import get_object_or_404
+
+        primary = get_object_or_404(Product, pk=self.kwargs["pk"], owner=self.request.user, backs_up__isnull=True)
+        alternative = get_object_or_404(
+            Product.objects.select_related("supplier"), pk=self.kwargs["alt"], owner=self.request.user, backs_up=primary
+        )
+        return primary, alternative
+
+    def get_context_data(self, **kwargs):
+        primary, alternative = self._pair()
+        rows = {row.product.pk: row for row in backups.comparison(primary, now=timezone.now())}
+        return {
+            **super().get_context_data(**kwargs),
+            "primary": primary,
+            "alternative": alternative,
+            "primary_row": rows.get(primary.pk),
+            "alternative_row": rows.get(alternative.pk),
+        }
+
+    def post(self, request, *args, **kwargs):
+        primary, alternative = self._pair()
+        promoted = backups.alternative_promote(primary=primary, alternative=alternative, now=timezone.now())
+        messages.success(
+            request,
+            f"Switched: {promoted} is now the primary source, checked every "
+            f"{int(promoted.check_interval.total_seconds() // 3600)} hours; the previous listing stays as a backup.",
+        )
+        return redirect(promoted)
 
 
 class ProductFormMixin:

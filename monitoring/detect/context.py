@@ -70,6 +70,7 @@ class Point:
     shipping_currency: str = ""
     delivery_days_max: int | None = None
     variant_sku: str = ""  # which variant `price` is of ("" = the listing's lowest price)
+    identity: dict | None = None  # what identified the listing (title, image, variants): listing_rules
 
 
 @dataclass

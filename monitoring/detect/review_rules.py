@@ -132,7 +132,7 @@ def rule_complaint_theme(ctx: ProductContext) -> Verdict:
     top = [(theme, n) for theme, n in counts.most_common() if n >= t.complaint_min_reviews]
     if not top:
         return CLEAR
-    serious = {"counterfeit", "extra_fees", "never_arrived"}
+    serious = {"counterfeit", "extra_fees", "never_arrived", "pay_off_platform", "close_dispute", "confirm_early"}
     severity = CRITICAL if any(th in serious and n >= 2 * t.complaint_min_reviews for th, n in top) else WARNING
     listed = ", ".join(f"{themes.label(th)} ({n})" for th, n in top)
     return Verdict.fire(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..statuses import CheckStatus
 from .context import ProductContext, StoreContext, Verdict
+from .listing_rules import rule_listing_changed
 from .product_rules import (
     price_baseline,
     rule_delivery_slow,
@@ -38,6 +39,7 @@ __all__ = [
     "price_baseline",
     "rule_complaint_theme",
     "rule_delivery_slow",
+    "rule_listing_changed",
     "rule_listing_removed",
     "rule_low_stock",
     "rule_margin_low",
@@ -70,6 +72,7 @@ PRODUCT_RULES = {
     "negative_review_shift": rule_negative_review_shift,
     "complaint_theme": rule_complaint_theme,
     "review_burst": rule_review_burst,
+    "listing_changed": rule_listing_changed,
 }
 
 

@@ -65,7 +65,7 @@ def test_every_demo_page_parses_in_its_real_format(frozen_shop, product):
 
 def _visible(st):
     variants = (st.variant_prices, {k: v > 0 for k, v in st.variant_stock.items()})
-    return (st.price, st.stock > 0, st.status, st.histogram, st.shipping_fee, variants)
+    return (st.price, st.stock > 0, st.status, st.histogram, st.shipping_fee, variants, st.title)
 
 
 def test_the_drift_script_changes_only_the_scripted_products():
@@ -124,6 +124,16 @@ def test_the_demo_end_to_end(tmp_path, settings, celery_worker_factory):
         )
         assert lights.last_status == "blocked" and lights.price == scenario.PRODUCT_BY_KEY["string-lights"].price
         assert set(Finding.objects.filter(product=lights).values_list("kind", flat=True)) == {"unverifiable"}
+
+        # The primary sold out: its finding recommends the best backup; the backups themselves stay quiet.
+        mat = Product.objects.get(owner=user, url__contains=scenario.product_id(scenario.PRODUCT_BY_KEY["yoga-mat"]))
+        sold_out = Finding.objects.get(product=mat, kind="out_of_stock", resolved_at__isnull=True)
+        assert "Pause the product in your store" in sold_out.advice
+        assert "Switch to Casa Verde Home: landed 9.20 USD" in sold_out.advice, sold_out.advice
+        assert mat.alternatives.count() == 2
+        assert not Finding.objects.filter(product__backs_up=mat).exists()
+        swapped = Finding.objects.get(owner=user, kind="listing_changed")
+        assert swapped.evidence["title_after"].startswith("Silicone phone case")
 
         counts = alerts.deliver(now=timezone.now())
         assert counts["failed"] == 0

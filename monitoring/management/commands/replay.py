@@ -117,6 +117,7 @@ class Command(BaseCommand):
                         "event": self._event(change),
                         "severity": change.finding.get_severity_display().lower(),
                         "message": change.finding.message,
+                        "advice": change.finding.advice,
                     }
                 )
         supplier.refresh_from_db()

@@ -352,7 +352,7 @@ def test_new_store():
         ("Paczka nie dotarła", ["never_arrived"]),
         ("Товар не пришел", ["never_arrived"]),
         ("Produk palsu, tidak asli", ["counterfeit"]),
-        ("Seller asked me to pay an extra fee on WhatsApp", ["extra_fees"]),
+        ("Seller asked me to pay an extra fee on WhatsApp", ["extra_fees", "off_platform_contact"]),
         ("They sent the wrong item", ["wrong_item"]),
         ("Great product, fast shipping", []),
     ],

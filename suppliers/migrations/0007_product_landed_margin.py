@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('suppliers', '0005_product_variant_and_shipping'),
+        ('suppliers', '0006_product_alternatives'),
     ]
 
     operations = [

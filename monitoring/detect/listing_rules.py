@@ -1,0 +1,201 @@
+"""`listing_changed`: the listing turns into a different item (ship-and-switch at the listing).
+
+What identifies a listing is kept on each snapshot (`identity`: title, main image URL, variant ids and
+variant names). The rule fires, critical, when either
+
+* the new title resembles none of the titles the listing had in the baseline window: its `title_similarity`
+  to each of them is under TITLE_MIN_SIMILARITY; or
+* most variants were replaced at once: of the previous reading's variants (at least MIN_VARIANTS of them)
+  fewer than VARIANTS_MIN_KEPT are still there, by id and by option values alike (a shop that renumbers
+  its variants but keeps the option values "Black / M" is not a new item).
+
+The title similarity is on distinctive words (lower-cased, accents folded, filler such as "2025 hot sale new
+free shipping" left out): the larger of the share of the old title's words the new one keeps and the share
+of the new title's words that were in the old one; two words match exactly or when difflib's character
+ratio is at least FUZZY_WORD ("earbud"/"earbuds", "rotation"/"rotating"). So ordinary edits stay quiet: SEO
+words added (the old words are all kept), words reordered (sets, not sequences), a title trimmed (the new
+words were all in the old one), a variant added or one dropped, a new photo (the image URL is kept and shown, not
+judged — perceptual hashing of images is not built yet). A title that drifts slowly, each edit close to the
+last, resembles the reading before it and does not fire: the rule catches swaps, not evolution.
+
+While the finding is open, the listing as it was when it opened is frozen in the evidence and the rule
+compares with that; it resolves when the listing resembles it again. Resolving it yourself accepts the new
+listing (the comparison restarts from then).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from difflib import SequenceMatcher
+
+from .context import CLEAR, CRITICAL, HOLD, ProductContext, Signal, Verdict, in_window, restart_of
+
+TITLE_MIN_SIMILARITY = 0.55  # under this the title belongs to another item (half the words or fewer)
+TITLE_RECOVERY = 0.65  # an open finding resolves only once the title is this close to the frozen one
+VARIANTS_MIN_KEPT = 0.5  # fewer than half of the variants kept = replaced at once
+MIN_VARIANTS = 2  # a one-variant listing that changes its only variant says little by itself
+FUZZY_WORD = 0.85  # two words this close (difflib ratio) count as the same word: "earbud" / "earbuds"
+
+# Words that say nothing about what the item is: sellers add and drop them to rank in search.
+_FILLER_TEXT = (
+    "a an and the of for with to in on by at from or new hot sale sales best top quality high free",
+    "shipping fast original genuine latest newest upgraded upgrade version style fashion 2020 2021 2022",
+    "2023 2024 2025 2026 2027 men women mens womens unisex kids gift gifts pcs pc set lot piece pieces",
+    "1pc 2pcs 1pcs premium luxury cheap discount promotion offer deal hd pro plus max mini portable",
+    "universal",
+)
+FILLER = {word for chunk in _FILLER_TEXT for word in chunk.split()}
+
+_WORD = re.compile(r"[^\W_]+(?:[.,][0-9]+)?", re.UNICODE)
+
+
+def identity_of(obs) -> dict | None:
+    """What a snapshot keeps about the listing itself."""
+    if obs is None:
+        return None
+    return {
+        "title": (obs.title or "")[:500],
+        "image": (obs.image or "")[:1000],
+        "variant_ids": [v.id[:128] for v in obs.variants[:200]],
+        "option_names": [v.name[:300] for v in obs.variants[:200] if v.name],
+    }
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+_UNIT = re.compile(r"(\d)\s+(cm|mm|ml|l|m|g|kg|w|v|mah|inch|in|oz|gb|tb|pcs|ft)\b")
+
+
+def words(title: str) -> list[str]:
+    """The title's distinctive words: lower-cased, accents folded, "15 cm" written "15cm", filler and
+    one-letter words left out."""
+    found = []
+    for word in _WORD.findall(_UNIT.sub(r"\1\2", _fold(title or ""))):
+        if len(word) < 2 and not word.isdigit():
+            continue
+        if word in FILLER:
+            continue
+        found.append(word)
+    return found
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if a.isdigit() or b.isdigit() or min(len(a), len(b)) < 4:
+        return False  # numbers and short words only match exactly: "5.3" is not "5.0", "usb" not "usa"
+    return SequenceMatcher(None, a, b).ratio() >= FUZZY_WORD
+
+
+def _share_in(these: set[str], those: set[str]) -> float:
+    kept = sum(1 for w in these if w in those or any(_same_word(w, t) for t in those))
+    return kept / len(these)
+
+
+def words_kept(before: str, after: str) -> float | None:
+    """The share of the old title's distinctive words still in the new one (None: the old had none)."""
+    old, new = set(words(before)), set(words(after))
+    if not old:
+        return None
+    return _share_in(old, new) if new else 0.0
+
+
+def title_similarity(before: str, after: str) -> float | None:
+    """How much the new title is still the old item, 0..1: the larger of the share of the old title's
+    distinctive words the new one keeps (blind to added SEO words and to order) and the share of the new
+    title's words that were in the old one (blind to trimming). Words match exactly, or when difflib's
+    character-level ratio is at least FUZZY_WORD (plurals, spelling fixes). None when either title has no
+    distinctive word."""
+    old, new = set(words(before)), set(words(after))
+    if not old or not new:
+        return None
+    return max(_share_in(old, new), _share_in(new, old))
+
+
+def option_values(name: str) -> str:
+    """A variant's option values, without the option labels and in order of label: "Color: Black; Size: M"
+    and "Colour: black; Size: M" are the same variant."""
+    parts = [part.split(":", 1)[-1] for part in name.split(";") if part.strip()]
+    return " / ".join(" ".join(_fold(p).split()) for p in parts)
+
+
+def variants_kept(before: dict, after: dict) -> float | None:
+    """The share of the earlier reading's variants still on the listing, by id or by name (None when the
+    earlier reading had fewer than MIN_VARIANTS, or the new one lists none)."""
+    old_ids, new_ids = set(before.get("variant_ids") or []), set(after.get("variant_ids") or [])
+    if len(old_ids) < MIN_VARIANTS or not new_ids:
+        return None
+    by_id = len(old_ids & new_ids) / len(old_ids)
+    old_names = {option_values(n) for n in before.get("option_names") or []}
+    new_names = {option_values(n) for n in after.get("option_names") or []}
+    by_name = len(old_names & new_names) / len(old_names) if old_names and new_names else 0.0
+    return max(by_id, by_name)
+
+
+def _pct(share: float) -> str:
+    return f"{share:.0%}"
+
+
+def rule_listing_changed(ctx: ProductContext) -> Verdict:
+    now_id = identity_of(ctx.listing or ctx.obs)
+    if now_id is None:
+        return HOLD
+    found = ctx.open.get("listing_changed")
+    if found is not None:
+        before = found.evidence.get("before") or {}
+        titles = [before.get("title", "")] if before.get("title") else []
+        previous = before
+    else:
+        points = in_window(ctx.history, ctx.now, ctx.thresholds.baseline_days, restart_of(ctx, "listing_changed"))
+        idents = [p.identity for p in points if p.identity]
+        if not idents:
+            return HOLD  # no identity kept yet (snapshots from before this rule): start from this one
+        titles = list(dict.fromkeys(i["title"] for i in idents if i.get("title")))
+        previous = idents[-1]
+        before = previous
+
+    reasons: list[str] = []
+    scores = [s for s in (title_similarity(t, now_id["title"]) for t in titles) if s is not None]
+    title_score = max(scores) if scores else None
+    if title_score is not None and title_score < TITLE_MIN_SIMILARITY:
+        reasons.append(
+            f"The title resembles none of its earlier titles (similarity {title_score:.2f}; "
+            f"under {TITLE_MIN_SIMILARITY} means another item)."
+        )
+    kept = variants_kept(previous, now_id)
+    if kept is not None and kept < VARIANTS_MIN_KEPT:
+        reasons.append(
+            f"Most variants were replaced at once: {_pct(kept)} of {len(previous.get('variant_ids') or [])} "
+            f"kept (under {_pct(VARIANTS_MIN_KEPT)} means another item)."
+        )
+    if reasons:
+        was, now = before.get("title") or "?", now_id["title"] or "?"
+        return Verdict.fire(
+            Signal(
+                "listing_changed",
+                CRITICAL,
+                f"The listing became another item: “{was[:120]}” → “{now[:120]}”. " + " ".join(reasons),
+                None,
+                None,
+                {
+                    "before": before,
+                    "after": now_id,
+                    "title_before": was,
+                    "title_after": now,
+                    "image_before": before.get("image", ""),
+                    "image_after": now_id["image"],
+                    "title_similarity": None if title_score is None else round(title_score, 3),
+                    "variants_kept": None if kept is None else round(kept, 3),
+                    "reasons": reasons,
+                },
+            )
+        )
+    if found is not None:
+        close = title_score is None or title_score >= TITLE_RECOVERY
+        if not close:
+            return HOLD  # between the two thresholds: not back to the item it was
+    return CLEAR
