@@ -150,7 +150,7 @@ class StructuredAdapter(Adapter):
         view = PageView(
             tree,
             title_hint=(obs.title, _document_title(tree), og.props.get("og:title", "")),
-            microdata_area=_microdata_area(tree),
+            microdata_area=_microdata_area(tree) if product is not None and product.microdata else None,
         )
         default_currency = default_currency_for(page.url, og.props.get("og:locale", "") or tree.get("lang", ""))
         candidates = collect_candidates(view, default_currency)
@@ -292,11 +292,13 @@ class _Found:
 class _Reading:
     obs: Observation
     mixed_stock: bool = False  # some offers in stock, some not: a "Sold out" label on the page is expected
+    microdata: bool = False  # the page has microdata itemscopes (its Product element is the product area)
 
 
 def _main_product(tree: lxml.etree._Element, page_url: str) -> _Reading | None:
     readings: list[_Reading] = []
-    for items in (_jsonld_items(tree), _microdata_items(tree, page_url)):
+    microdata = bool(_HAS_ITEMSCOPE(tree))  # asked once: both the reader and the product area need it
+    for items in (_jsonld_items(tree), _microdata_items(tree, page_url) if microdata else []):
         found = _find_products(items)
         picked = _pick(found, page_url)
         if picked is not None:
@@ -304,6 +306,7 @@ def _main_product(tree: lxml.etree._Element, page_url: str) -> _Reading | None:
     if not readings:
         return None
     main = readings[0]
+    main.microdata = microdata
     for other in readings[1:]:
         if _same_product(main.obs, other.obs):
             _fill(main.obs, other.obs)
@@ -327,8 +330,6 @@ _TOP_ITEMSCOPES = lxml.etree.XPath("//*[@itemscope and @itemtype and not(ancesto
 
 
 def _microdata_items(tree: lxml.etree._Element, page_url: str) -> list:
-    if not _HAS_ITEMSCOPE(tree):
-        return []
     return [canonical(_microdata_as_jsonld(i)) for i in _Microdata().extract_items(tree, page_url or None)]
 
 
@@ -357,8 +358,6 @@ def _collect_text(el: Any, parts: list[str]) -> None:
 
 def _microdata_area(tree: lxml.etree._Element) -> lxml.etree._Element | None:
     """The outermost microdata Product element: the main product area when the page marks one up."""
-    if not _HAS_ITEMSCOPE(tree):
-        return None
     for el in _TOP_ITEMSCOPES(tree):  # an itemscope inside another is a property of it (offers, a review)
         if {_canonical_type(t) for t in el.get("itemtype", "").split()} & PRODUCT_TYPES:
             return el

@@ -179,7 +179,16 @@ class PageView:
 
     @property
     def controls(self) -> list:
-        return self._get("controls", lambda: _controls(self.tree))
+        """Buttons, inputs and forms; links that buy only when none of those does (most pages' buy control is a
+        button: the links' XPath, with its string tests, is then never run)."""
+
+        def find() -> list:
+            found = _controls(self.tree, _CONTROLS[:3])
+            if any(is_buy_control(c) and self.is_copy(c) for c in found):
+                return found
+            return found + _controls(self.tree, _CONTROLS[3:])
+
+        return self._get("controls", find)
 
     @property
     def title(self) -> Any:
@@ -473,9 +482,9 @@ def _scan(root: Any) -> _Scan:
     return scan
 
 
-def _controls(tree: Any) -> list:
+def _controls(tree: Any, xpaths: tuple = _CONTROLS) -> list:
     out = []
-    for el in (el for xpath in _CONTROLS for el in xpath(tree)):
+    for el in (el for xpath in xpaths for el in xpath(tree)):
         tag = el.tag
         if tag == "a":
             names = f"{el.get('id', '')} {el.get('class', '')}".lower()
