@@ -250,7 +250,7 @@ def test_add_a_product_see_it_checked_act_on_its_finding_and_log_a_test_order(pa
     assert page.url.endswith(product.get_absolute_url())
     assert page.get_by_text("Product added. Checking now.").is_visible()
     facts = page.locator("#facts")
-    facts.get_by_text("20.00").wait_for()
+    facts.get_by_text("20.00", exact=True).wait_for()
     assert "margin 49.9%" in facts.inner_text()
     status = page.locator(f"#check-product-{product.pk}")
     status.get_by_role("button", name="Check now").wait_for()
@@ -261,7 +261,7 @@ def test_add_a_product_see_it_checked_act_on_its_finding_and_log_a_test_order(pa
     shop.page("/lantern", product_page("25.00"))
     mark_document(page)
     status.get_by_role("button", name="Check now").click()
-    facts.get_by_text("25.00").wait_for()
+    facts.get_by_text("25.00", exact=True).wait_for()
     status.get_by_role("button", name="Check now").wait_for()  # polling stopped by itself
     assert_not_reloaded(page)
     assert shop.count("/lantern") == 3
