@@ -316,9 +316,30 @@ def product_history(product: Product, now: datetime, days: int = CHART_DAYS) -> 
     rating = charts.Series(
         "Rating", [(s.taken_at, charts.as_float(s.rating) if s.status == "ok" else None) for s in snapshots]
     )
+    limits = thresholds_for(
+        product.owner, product.supplier.threshold_overrides if product.supplier else None, product.threshold_overrides
+    )
+    price_guides = []
+    if product.baseline_price is not None:
+        base = float(product.baseline_price)
+        price_guides = [
+            charts.Guide("Baseline", base),
+            charts.Guide(
+                f"Alert above (+{limits.price_increase_pct:g}%)",
+                base * (1 + float(limits.price_increase_pct) / 100),
+                "threshold",
+            ),
+        ]
     return {
-        "price_chart": charts.line_chart(f"Price ({currency or 'unknown currency'})", series, currency),
-        "rating_chart": charts.line_chart("Product rating", [rating], "★"),
+        "price_chart": charts.line_chart(
+            f"Price ({currency or 'unknown currency'})", series, currency, guides=price_guides
+        ),
+        "rating_chart": charts.line_chart(
+            "Product rating",
+            [rating],
+            "★",
+            guides=[charts.Guide(f"Alert below {limits.rating_floor:g}★", float(limits.rating_floor), "threshold")],
+        ),
         "negative_chart": charts.line_chart(
             "Share of 1–2★ among new reviews, by week", [negative_share_by_week(snapshots)], "%", zero_based=True
         ),
@@ -386,9 +407,28 @@ def supplier_history(supplier: Supplier, now: datetime, days: int = CHART_DAYS) 
         ),
     ]
     followers = charts.Series("Followers", [(r.taken_at, charts.as_float(r.followers)) for r in rows])
+    limits = thresholds_for(supplier.owner, supplier.threshold_overrides)
     return {
-        "feedback_chart": charts.line_chart("Positive feedback", [feedback], "%"),
-        "ratings_chart": charts.line_chart("Detailed seller ratings", ratings, "★"),
+        "feedback_chart": charts.line_chart(
+            "Positive feedback",
+            [feedback],
+            "%",
+            guides=[
+                charts.Guide(
+                    f"Alert below {limits.store_feedback_floor:g}%", float(limits.store_feedback_floor), "threshold"
+                )
+            ],
+        ),
+        "ratings_chart": charts.line_chart(
+            "Detailed seller ratings",
+            ratings,
+            "★",
+            guides=[
+                charts.Guide(
+                    f"Alert below {limits.seller_rating_floor:g}★", float(limits.seller_rating_floor), "threshold"
+                )
+            ],
+        ),
         "followers_chart": charts.line_chart("Followers", [followers], ""),
     }
 

@@ -285,3 +285,13 @@ def test_recent_changes_leave_out_what_needs_attention_lists(alice_client, alice
     body = alice_client.get(reverse("dashboard")).content.decode()
     recent = body[body.index('id="recent-title"') :]
     assert "Price increase" not in recent and "Nothing else changed" in recent
+
+
+def test_charts_offer_a_range_and_draw_baseline_and_threshold(alice_client, alice_data):
+    product = alice_data[0]
+    body = alice_client.get(product.get_absolute_url(), {"days": "30"}).content.decode()
+    assert 'hx-get="?days=365"' in body and 'href="?days=90#history"' in body
+    assert 'aria-current="true" class="current">30 days' in body
+    assert "guide-baseline" in body and "Alert above (+10%)" in body and "Alert below 4.5★" in body
+    assert "<title>Supplier price" in body  # values on hover
+    assert alice_client.get(product.get_absolute_url(), {"days": "7"}).status_code == 200  # falls back to 90
