@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 WIDTH, HEIGHT = 640, 200
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 56, 12, 12, 28
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 64, 12, 12, 28
 MAX_POINTS = 400  # longer series are down-sampled (by bucket means) before drawing
 
 
@@ -239,7 +239,17 @@ def line_chart(
         if lo <= g.value <= hi
     ]
     chart.y_ticks = [{"y": y(v), "label": _fmt(v, unit, decimals)} for v in ticks]
-    chart.x_ticks = [{"x": x(t), "label": label, "alt": i % 2 == 1} for i, (t, label) in enumerate(time_ticks(t0, t1))]
+    labelled = time_ticks(t0, t1)
+    chart.x_ticks = [
+        {
+            "x": x(t),
+            "label": label,
+            "alt": 0 < i < len(labelled) - 1 and i % 2 == 1,  # left out where the chart is narrow
+            # the ends stay inside the chart (no overflow that would scroll a phone sideways)
+            "anchor": "start" if i == 0 and len(labelled) > 1 else "end" if i == len(labelled) - 1 > 0 else "middle",
+        }
+        for i, (t, label) in enumerate(labelled)
+    ]
     first_series = series[0]
     known = [(t, v) for t, v in first_series.points if v is not None]
     if known:

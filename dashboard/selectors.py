@@ -58,6 +58,12 @@ class Health:
     tick_seen_at: datetime | None
 
     @property
+    def checks_behind(self) -> bool:
+        """The earliest due check is more than two minutes late: the scheduler has fallen behind."""
+        due = self.next_check_at
+        return due is not None and timezone.now() - due > timedelta(minutes=2)
+
+    @property
     def worker_stale(self) -> bool:
         seen = self.tick_seen_at
         return seen is None or timezone.now() - seen > timedelta(minutes=5)
