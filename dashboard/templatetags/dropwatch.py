@@ -23,3 +23,25 @@ def finding_kind(value) -> str:
         return FindingKind(value).label
     except ValueError:
         return str(value or "")
+
+
+@register.filter
+def in_words(value) -> str:
+    """A fetch error in words (no raw "[Errno -3]")."""
+    from config.fetch_words import in_words as words
+
+    return words(value)
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context, prefix: str) -> str:
+    """aria-current for a navigation link: "page" on the page itself, "true" within its section."""
+    from django.utils.safestring import mark_safe
+
+    request = context.get("request")
+    path = getattr(request, "path", "")
+    if path == prefix:
+        return mark_safe(' aria-current="page"')
+    if prefix != "/" and path.startswith(prefix):
+        return mark_safe(' aria-current="true"')
+    return ""

@@ -295,3 +295,60 @@ def test_charts_offer_a_range_and_draw_baseline_and_threshold(alice_client, alic
     assert "guide-baseline" in body and "Alert above (+10%)" in body and "Alert below 4.5★" in body
     assert "<title>Supplier price" in body  # values on hover
     assert alice_client.get(product.get_absolute_url(), {"days": "7"}).status_code == 200  # falls back to 90
+
+
+# --- navigation, settings, forms in words ------------------------------------------------------------------------
+
+
+def test_navigation_marks_the_current_page_and_has_a_skip_link(alice_client, alice_data):
+    body = alice_client.get(reverse("product_list")).content.decode()
+    assert 'href="#main">Skip to the content</a>' in body and '<main id="main"' in body
+    assert 'href="/products/" aria-current="page">Products</a>' in body
+    assert body.count('aria-current="page"') == 1
+    detail = alice_client.get(alice_data[0].get_absolute_url()).content.decode()
+    assert 'href="/products/" aria-current="true">Products</a>' in detail
+
+
+def test_settings_error_summary_and_iso_4217_currencies(alice_client, alice):
+    page = alice_client.get(reverse("settings")).content.decode()
+    assert "How sure before alerting on more 1–2★ reviews" in page and "Significance level" not in page
+    assert 'placeholder="default: 10"' in page
+    response = alice_client.post(
+        reverse("settings"),
+        {
+            "n-notify_mode": "immediate",
+            "n-currency": "dollars",
+            "n-ship_to_country": "US",
+            "t-price_increase_pct": "-5",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and 'id="error-summary"' in body
+    summary = body[body.index('id="error-summary"') : body.index("</div>", body.index('id="error-summary"'))]
+    assert "“dollars” is not a currency code" in summary and 'href="#id_n-currency"' in summary
+    assert 'href="#id_t-price_increase_pct"' in summary
+    body = alice_client.post(reverse("settings"), {"n-currency": "XYZ"}).content.decode()
+    assert "“XYZ” is not a currency (ISO 4217)" in body
+
+
+def test_the_test_order_form_from_a_supplier_lists_only_its_products(alice_client, alice):
+    (mine,) = watched(alice, 1, title="Mine")
+    (other,) = watched(alice, 1, title="Other")
+    mine.refresh_from_db()
+    other_supplier = services.supplier_create(owner=alice, name="Elsewhere", platform="shopify", store_url="")
+    Product.objects.filter(pk=other.pk).update(supplier=other_supplier)
+    body = alice_client.get(reverse("test_order_add"), {"supplier": mine.supplier_id}).content.decode()
+    assert "Mine 0" in body and "Other 0" not in body
+
+
+def test_fetch_errors_are_said_in_words(alice_client, alice_data):
+    from config.fetch_words import in_words
+
+    assert in_words("[Errno -3] Temporary failure in name resolution").startswith("The shop's address could not be")
+    assert in_words("Blocked by a captcha page") == "Blocked by a captcha page"
+    product = alice_data[0]
+    Product.objects.filter(pk=product.pk).update(
+        last_status="error", last_message="[Errno -3] Temporary failure in name resolution"
+    )
+    body = alice_client.get(product.get_absolute_url()).content.decode()
+    assert "Errno" not in body and "address could not be found" in body
