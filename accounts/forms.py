@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import forms
 
+from config.currencies import clean_currency_code
 from monitoring.detect.thresholds import DEFAULTS, SETTINGS, coerce
 
 from .models import UserSettings
@@ -29,11 +30,13 @@ class NotificationSettingsForm(forms.ModelForm):
             "ship_to_country": "Ship-to country",
         }
 
+    # Longer than a code, so "dollars" is answered in words rather than cut to "dol" by the browser.
+    currency = forms.CharField(
+        label="Currency", max_length=20, help_text="AliExpress prices are read in this currency (USD, EUR, GBP…)."
+    )
+
     def clean_currency(self):
-        value = (self.cleaned_data.get("currency") or "").strip().upper()
-        if len(value) != 3 or not value.isalpha():
-            raise forms.ValidationError("Use a three-letter currency code such as USD or EUR.")
-        return value
+        return clean_currency_code(self.cleaned_data.get("currency"))
 
     manual_rates_text = forms.CharField(
         label="Your own exchange rates",
@@ -59,8 +62,12 @@ class NotificationSettingsForm(forms.ModelForm):
                 code, value = parts[0].upper(), Decimal(parts[1].replace(",", "."))
             except (IndexError, ArithmeticError, ValueError):
                 raise forms.ValidationError(f"“{line.strip()[:40]}” is not “CODE RATE”, e.g. “USD 0.92”.") from None
-            if len(code) != 3 or not code.isalpha() or not value.is_finite() or value <= 0 or value > 1_000_000:
+            if not value.is_finite() or value <= 0 or value > 1_000_000:
                 raise forms.ValidationError(f"“{line.strip()[:40]}”: a three-letter code and a rate above 0.")
+            try:
+                code = clean_currency_code(code)
+            except forms.ValidationError as exc:
+                raise forms.ValidationError(f"“{line.strip()[:40]}”: {exc.messages[0]}") from None
             rates[code] = str(value)
         return rates
 
@@ -87,6 +94,27 @@ class NotificationSettingsForm(forms.ModelForm):
         return value
 
 
+# Plainer words for the settings whose names come from statistics or from the rules' internals (the rest
+# read well as they are). name -> (label, help)
+PLAIN_LABELS = {
+    "price_hysteresis_pct": (
+        "Before a price alert clears (points below the alert level)",
+        "A price alert ends only once the price is this many points under the rise that opened it, so a price "
+        "hovering at the line does not alert on and off.",
+    ),
+    "negative_shift_alpha": (
+        "How sure before alerting on more 1–2★ reviews",
+        "The false-alarm chance accepted: 0.01 means about 1 in 100. Smaller: fewer, surer alerts.",
+    ),
+    "negative_shift_min_points": ("Smallest rise in the share of 1–2★ reviews worth an alert (points)", ""),
+    "burst_min_reviews": ("5★ reviews in a short time before fake reviews are suspected", ""),
+    "burst_factor": ("…and how many times faster than usual they came", ""),
+    "burst_window_days": ("…within this many days", ""),
+    "unverifiable_after": ("Failed checks in a row before a product is marked “can't verify”", ""),
+    "removed_after": ("Checks in a row finding the page gone before “listing removed”", ""),
+}
+
+
 class ThresholdsForm(forms.Form):
     """One field per rule threshold; empty means the default (shown as the placeholder)."""
 
@@ -99,15 +127,17 @@ class ThresholdsForm(forms.Form):
         for name, meta in SETTINGS.items():
             default = getattr(inherited, name)
             field_class = forms.DecimalField if isinstance(default, Decimal) else forms.IntegerField
+            label, help_text = PLAIN_LABELS.get(name, (meta["label"], meta["help"]))
+            source = "default" if inherited is DEFAULTS else "yours"
             self.fields[name] = field_class(
-                label=meta["label"],
+                label=label,
                 required=False,
                 min_value=meta["min"],
                 max_value=meta["max"],
-                help_text=(meta["help"] + " " if meta["help"] else "")
-                + f"{'Default' if inherited is DEFAULTS else 'Empty: yours'}: {default}.",
+                help_text=(help_text + " " if help_text else "") + f"Left empty: {default} ({source}).",
                 initial=overrides.get(name),
-                widget=forms.NumberInput(attrs={"placeholder": str(default), "step": "any"}),
+                # The placeholder says it is a default, so an empty field does not look filled in.
+                widget=forms.NumberInput(attrs={"placeholder": f"{source}: {default}", "step": "any"}),
             )
 
     def overrides(self) -> dict:

@@ -9,11 +9,26 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from django.db.models import Case, Count, DecimalField, ExpressionWrapper, F, Min, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from monitoring.detect import themes
+from monitoring.detect.thresholds import thresholds_for
 from monitoring.models import HEALTH_KINDS, Finding, FindingEvent, Review, Snapshot, StoreSnapshot, WorkerHeartbeat
 from monitoring.severity import Severity
 from monitoring.statuses import FAILED_CHECKS, CheckStatus
@@ -43,6 +58,12 @@ class Health:
     tick_seen_at: datetime | None
 
     @property
+    def checks_behind(self) -> bool:
+        """The earliest due check is more than two minutes late: the scheduler has fallen behind."""
+        due = self.next_check_at
+        return due is not None and timezone.now() - due > timedelta(minutes=2)
+
+    @property
     def worker_stale(self) -> bool:
         seen = self.tick_seen_at
         return seen is None or timezone.now() - seen > timedelta(minutes=5)
@@ -67,19 +88,28 @@ def health(user, now: datetime) -> Health:
 def overview(user, now: datetime) -> dict:
     findings = list(open_findings(user)[: ATTENTION_LIMIT * 2])
     attention = [f for f in findings if not f.is_health and not (f.snoozed_until and f.snoozed_until > now)]
+    # Not yet acknowledged first (most severe, newest): what still needs a look; acknowledged ones after.
+    attention.sort(key=lambda f: f.acknowledged_at is not None)
+    shown = attention[:ATTENTION_LIMIT]
+    shown_ids = {f.pk for f in shown}
+    recent = [
+        e
+        for e in FindingEvent.objects.filter(finding__owner=user, at__gte=now - timedelta(days=7))
+        .exclude(event=FindingEvent.Event.UPDATED)
+        .select_related("finding", "finding__product", "finding__supplier")
+        .order_by("-at")[:60]
+        # "Needs attention" already shows the open ones: Recent changes lists what it does not
+        if e.finding_id not in shown_ids
+    ][:15]
     return {
         "now": now,
-        "attention": attention[:ATTENTION_LIMIT],  # the most severe first; the rest on the findings page
+        "attention": shown,  # the most severe first; the rest on the findings page
         "attention_more": max(0, len(attention) - ATTENTION_LIMIT),
+        "unacknowledged": sum(1 for f in attention if f.acknowledged_at is None),
         "critical": sum(1 for f in attention if f.severity >= Severity.CRITICAL),
         "health_findings": [f for f in findings if f.is_health],
         "snoozed": sum(1 for f in findings if f.snoozed_until and f.snoozed_until > now),
-        "recent": list(
-            FindingEvent.objects.filter(finding__owner=user, at__gte=now - timedelta(days=7))
-            .exclude(event=FindingEvent.Event.UPDATED)
-            .select_related("finding", "finding__product", "finding__supplier")
-            .order_by("-at")[:15]
-        ),
+        "recent": recent,
         "health": health(user, now),
         "counts": {
             "products": Product.objects.filter(owner=user).count(),
@@ -126,6 +156,7 @@ SUPPLIER_SORTS = {
     "checked": ("-last_checked_at", "Last check (newest first)"),
 }
 PRODUCT_SORTS = {
+    "health": ("-worst_severity", "Problems (most severe, then newest)"),
     "title": ("title", "Title"),
     "change": ("-price_change", "Price change (largest rise first)"),
     "margin": ("margin", "Margin (lowest first)"),
@@ -149,7 +180,9 @@ def _open_count():
 
 def supplier_page(user, *, q: str = "", status: str = "", sort: str = "name", page: int | str = 1):
     qs = Supplier.objects.filter(owner=user).annotate(
-        product_count=Count("products", distinct=True), open_count=_open_count()
+        product_count=Count("products", distinct=True),
+        open_count=_open_count(),
+        products_checked_at=Max("products__last_checked_at"),
     )
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(platform_store_id__icontains=q) | Q(notes__icontains=q))
@@ -161,13 +194,31 @@ def supplier_page(user, *, q: str = "", status: str = "", sort: str = "name", pa
     return Paginator(qs, PAGE_SIZE).get_page(page)
 
 
+def _open_problems():
+    return Q(findings__resolved_at__isnull=True) & ~Q(findings__kind__in=HEALTH_KINDS)
+
+
 def with_list_columns(qs):
-    """The computed columns of a product list: open problems, change since baseline, margin."""
+    """The computed columns of a product list: health (the worst open problem, its kind, the newest problem,
+    fetch trouble), open problems, change since baseline, margin."""
     decimal = DecimalField(max_digits=30, decimal_places=4)
     hundred = Value(Decimal(100), output_field=decimal)
     zero = Value(Decimal(0), output_field=decimal)
+    worst = (
+        Finding.objects.filter(product=OuterRef("pk"), resolved_at__isnull=True)
+        .exclude(kind__in=HEALTH_KINDS)
+        .order_by("-severity", "-opened_at")
+    )
     return qs.annotate(
         open_count=_open_count(),
+        worst_severity=Max("findings__severity", filter=_open_problems()),
+        worst_kind=Subquery(worst.values("kind")[:1]),
+        newest_problem_at=Max("findings__opened_at", filter=_open_problems()),
+        fetch_trouble=Case(
+            When(last_status__in=[*FAILED_CHECKS, CheckStatus.NOT_FOUND], then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
         price_change=ExpressionWrapper(
             (F("price") - F("baseline_price")) * hundred / NullIf(F("baseline_price"), zero), output_field=decimal
         ),
@@ -193,14 +244,24 @@ def with_list_columns(qs):
     )
 
 
-def product_page(user, *, q: str = "", status: str = "", sort: str = "title", supplier: str = "", page: int | str = 1):
+def product_page(user, *, q: str = "", status: str = "", sort: str = "health", supplier: str = "", page: int | str = 1):
     qs = with_list_columns(Product.objects.filter(owner=user).select_related("supplier"))
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(url__icontains=q) | Q(supplier__name__icontains=q))
     if supplier.isdigit():
         qs = qs.filter(supplier_id=int(supplier))
     qs = _status_filter(qs, status)
-    field, _ = PRODUCT_SORTS.get(sort, PRODUCT_SORTS["title"])
+    if sort not in PRODUCT_SORTS or sort == "health":
+        # Health first: the worst open problem, the newest of equal severity, then fetch trouble, then A–Z.
+        qs = qs.order_by(
+            F("worst_severity").desc(nulls_last=True),
+            F("newest_problem_at").desc(nulls_last=True),
+            "-fetch_trouble",
+            "title",
+            "pk",
+        )
+        return Paginator(qs, PAGE_SIZE).get_page(page)
+    field, _ = PRODUCT_SORTS[sort]
     qs = qs.order_by(
         F(field.lstrip("-")).desc(nulls_last=True) if field.startswith("-") else F(field).asc(nulls_last=True), "pk"
     )
@@ -220,12 +281,22 @@ def _status_filter(qs, status: str):
 # --- detail pages -------------------------------------------------------------------------------------------
 
 CHART_DAYS = 90
+CHART_RANGES = (30, 90, 365)  # the ranges a chart offers, in days
 
 
-def history_snapshots(product: Product, now: datetime):
-    """The product's checks of the last CHART_DAYS, oldest first, with only what the charts draw."""
+def chart_days(value) -> int:
+    """The chart range asked for (?days=30|90|365), else the default."""
+    try:
+        days = int(value)
+    except (TypeError, ValueError):
+        return CHART_DAYS
+    return days if days in CHART_RANGES else CHART_DAYS
+
+
+def history_snapshots(product: Product, now: datetime, days: int = CHART_DAYS):
+    """The product's checks of the last `days`, oldest first, with only what the charts draw."""
     return (
-        Snapshot.objects.filter(product=product, taken_at__gte=now - timedelta(days=CHART_DAYS))
+        Snapshot.objects.filter(product=product, taken_at__gte=now - timedelta(days=days))
         .order_by("taken_at")
         .only(
             "taken_at",
@@ -243,8 +314,8 @@ def history_snapshots(product: Product, now: datetime):
     )
 
 
-def product_history(product: Product, now: datetime) -> dict:
-    snapshots = list(history_snapshots(product, now))
+def product_history(product: Product, now: datetime, days: int = CHART_DAYS) -> dict:
+    snapshots = list(history_snapshots(product, now, days))
     currency = product.currency
     price = charts.Series(
         "Supplier price",
@@ -266,9 +337,30 @@ def product_history(product: Product, now: datetime) -> dict:
     rating = charts.Series(
         "Rating", [(s.taken_at, charts.as_float(s.rating) if s.status == "ok" else None) for s in snapshots]
     )
+    limits = thresholds_for(
+        product.owner, product.supplier.threshold_overrides if product.supplier else None, product.threshold_overrides
+    )
+    price_guides = []
+    if product.baseline_price is not None:
+        base = float(product.baseline_price)
+        price_guides = [
+            charts.Guide("Baseline", base),
+            charts.Guide(
+                f"Alert above (+{limits.price_increase_pct:g}%)",
+                base * (1 + float(limits.price_increase_pct) / 100),
+                "threshold",
+            ),
+        ]
     return {
-        "price_chart": charts.line_chart(f"Price ({currency or 'unknown currency'})", series, currency),
-        "rating_chart": charts.line_chart("Product rating", [rating], "★"),
+        "price_chart": charts.line_chart(
+            f"Price ({currency or 'unknown currency'})", series, currency, guides=price_guides
+        ),
+        "rating_chart": charts.line_chart(
+            "Product rating",
+            [rating],
+            "★",
+            guides=[charts.Guide(f"Alert below {limits.rating_floor:g}★", float(limits.rating_floor), "threshold")],
+        ),
         "negative_chart": charts.line_chart(
             "Share of 1–2★ among new reviews, by week", [negative_share_by_week(snapshots)], "%", zero_based=True
         ),
@@ -314,11 +406,11 @@ def theme_counts(product: Product, now: datetime, days: int = 30) -> list[tuple[
     return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
-def supplier_history(supplier: Supplier, now: datetime) -> dict:
+def supplier_history(supplier: Supplier, now: datetime, days: int = CHART_DAYS) -> dict:
     rows = list(
-        StoreSnapshot.objects.filter(
-            supplier=supplier, status="ok", taken_at__gte=now - timedelta(days=CHART_DAYS)
-        ).order_by("taken_at")
+        StoreSnapshot.objects.filter(supplier=supplier, status="ok", taken_at__gte=now - timedelta(days=days)).order_by(
+            "taken_at"
+        )
     )
     feedback = charts.Series(
         "Positive feedback", [(r.taken_at, charts.as_float(r.positive_feedback_pct)) for r in rows]
@@ -336,15 +428,42 @@ def supplier_history(supplier: Supplier, now: datetime) -> dict:
         ),
     ]
     followers = charts.Series("Followers", [(r.taken_at, charts.as_float(r.followers)) for r in rows])
+    limits = thresholds_for(supplier.owner, supplier.threshold_overrides)
     return {
-        "feedback_chart": charts.line_chart("Positive feedback", [feedback], "%"),
-        "ratings_chart": charts.line_chart("Detailed seller ratings", ratings, "★"),
+        "feedback_chart": charts.line_chart(
+            "Positive feedback",
+            [feedback],
+            "%",
+            guides=[
+                charts.Guide(
+                    f"Alert below {limits.store_feedback_floor:g}%", float(limits.store_feedback_floor), "threshold"
+                )
+            ],
+        ),
+        "ratings_chart": charts.line_chart(
+            "Detailed seller ratings",
+            ratings,
+            "★",
+            guides=[
+                charts.Guide(
+                    f"Alert below {limits.seller_rating_floor:g}★", float(limits.seller_rating_floor), "threshold"
+                )
+            ],
+        ),
         "followers_chart": charts.line_chart("Followers", [followers], ""),
     }
 
 
 def supplier_products(supplier: Supplier):
-    return with_list_columns(supplier.products.select_related("supplier")).order_by("title", "pk")
+    return with_list_columns(supplier.products.select_related("supplier")).order_by(
+        F("worst_severity").desc(nulls_last=True), F("newest_problem_at").desc(nulls_last=True), "title", "pk"
+    )
+
+
+def list_limits(user, *layers) -> dict:
+    """The thresholds a list colours against: only a change that crosses one is coloured."""
+    t = thresholds_for(user, *layers)
+    return {"rise": t.price_increase_pct, "fall": -t.price_collapse_pct, "margin": t.min_margin_pct}
 
 
 def findings_for(*, product: Product | None = None, supplier: Supplier | None = None, limit: int = 50):

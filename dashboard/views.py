@@ -1,7 +1,7 @@
 """The overview, findings and "check now". Thin: reads through dashboard.selectors, writes through
 monitoring.findings / monitoring.scheduling, every lookup scoped to the signed-in user."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connection
@@ -69,7 +69,7 @@ def finding_action(request, pk, action):
     elif action == "resolve":
         services.finding_resolve(finding=finding, now=now)
     elif action == "snooze":
-        until = _snooze_until(request.POST.get("until", ""))
+        until = _snooze_until(request.POST.get("for", ""), request.POST.get("until", ""), now)
         if until is None or until <= now:
             error = "Choose a date in the future to snooze until."
         else:
@@ -79,10 +79,12 @@ def finding_action(request, pk, action):
     else:
         raise Http404("No such action.")
     if request.htmx:
+        # htmx shows 4xx answers in place too (base.html's htmx-config); `focus` puts the keyboard back on
+        # the swapped row instead of <body>.
         return render(
             request,
             "dashboard/_finding_row.html",
-            {"f": finding, "error": error, "now": now},
+            {"f": finding, "error": error, "now": now, "focus": True, "done": "" if error else DONE.get(action, "")},
             status=400 if error else 200,
         )
     if error:
@@ -96,7 +98,24 @@ def finding_action(request, pk, action):
     return redirect(target if target.startswith("/") and not target.startswith("//") else finding)
 
 
-def _snooze_until(value: str) -> datetime | None:
+DONE = {
+    "acknowledge": "Acknowledged: it stays open until the problem clears, without reminders.",
+    "snooze": "Snoozed.",
+    "unsnooze": "Snooze ended.",
+    "resolve": "Resolved: the change is accepted and measured from now on.",
+}
+SNOOZE_FOR = {"1d": timedelta(days=1), "7d": timedelta(days=7)}
+# "Until back in stock": an out-of-stock finding resolves by itself when stock returns, so a long snooze
+# ends with it; a new stock-out opens a new finding that is not snoozed.
+UNTIL_RESOLVED = timedelta(days=365)
+
+
+def _snooze_until(choice: str, value: str, now: datetime) -> datetime | None:
+    """One of the snooze choices (1 day, 1 week, until back in stock) or a picked date."""
+    if choice in SNOOZE_FOR:
+        return now + SNOOZE_FOR[choice]
+    if choice == "stock":
+        return now + UNTIL_RESOLVED
     try:
         day = date.fromisoformat(value)
     except ValueError:

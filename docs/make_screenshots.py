@@ -8,9 +8,9 @@ with the demo's clock compressed (a demo minute lasts 5 s, demo products are che
 until the drift script of demo/scenario.py has produced its findings, puts the demo products back on an
 everyday 6-hour check interval and lets the checks in flight finish (so pages hold still and say "next check in
 6 hours", not "5 seconds ago"), then signs in as demo / demo with Playwright driving /usr/bin/chromium and
-saves full-page screenshots 1280 px wide, plus the first screen of the overview on a phone (375 px, 2x). One
-demo product ("Smart bulb") is taken out of the catalogue before the start so that the add-a-product preview
-has something new to read.
+saves full-page screenshots 1280 px wide, plus the first screen of the overview and the product's charts on a
+phone (390 px, 2x). One demo product ("Smart bulb") is taken out of the catalogue before the start so that the
+add-a-product preview has something new to read.
 
 Nothing outside the temporary folder is touched except collectstatic's output (`staticfiles/`, ignored by git,
 as with `make run`). Every process started here is stopped at the end.
@@ -198,6 +198,7 @@ def prepare_demo_data() -> tuple[dict[str, str], str]:
     trend = Supplier.objects.get(owner__username="demo", name__startswith="TrendyCase")
     pages = {
         "overview": "/",
+        "products": "/products/",
         "product-detail": lamp.get_absolute_url(),
         "supplier-detail": trend.get_absolute_url(),
         "findings": "/findings/",
@@ -285,10 +286,14 @@ def take_screenshots(base: str, pages: dict[str, str], preview_url: str, out: Pa
         page.locator("#preview").get_by_text("What Dropwatch reads from the page").wait_for()
         shoot(page, out / "add-product-preview.png")
 
-        phone = new_page(375, 812, scale=2)
+        phone = new_page(390, 844, scale=2)
         phone.goto("/")
         phone.wait_for_load_state("networkidle")
         shoot(phone, out / "overview-phone.png", full_page=False)
+        phone.goto(pages["product-detail"])
+        phone.wait_for_load_state("networkidle")
+        phone.locator("#history").scroll_into_view_if_needed()
+        shoot(phone, out / "product-phone.png", full_page=False)
         browser.close()
     for problem in problems:
         say(f"browser {problem}")

@@ -5,6 +5,7 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
+from config.currencies import clean_currency_code
 from suppliers.models import Product, Supplier
 
 from . import photos, selectors
@@ -67,10 +68,7 @@ class ModelRulesForm(forms.ModelForm):
 
 
 def _clean_currency(value: str) -> str:
-    value = (value or "").strip().upper()
-    if value and (len(value) != 3 or not value.isalpha()):
-        raise forms.ValidationError("Use a three-letter currency code such as USD or EUR.")
-    return value
+    return clean_currency_code(value, required=False)
 
 
 class OrderForm(ModelRulesForm):

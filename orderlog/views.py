@@ -168,7 +168,7 @@ class OrderCreate(LoginRequiredMixin, generic.CreateView):
 
     def get_form_kwargs(self):
         kwargs = {**super().get_form_kwargs(), "owner": self.request.user}
-        if self.panel:
+        if self.supplier is not None:  # opened from a supplier (its page, its row): only its products
             kwargs["products_of"] = self.supplier
         return kwargs
 

@@ -2,6 +2,8 @@ from datetime import timedelta
 
 from django import forms
 
+from config.currencies import clean_currency_code
+
 from . import platforms
 from .models import Product, Supplier
 
@@ -83,6 +85,8 @@ class ProductForm(forms.ModelForm):
     url = ShopUrlField(label="Product URL")
     platform = forms.ChoiceField(choices=PLATFORM_CHOICES, required=False)
     check_interval = HoursField(label="Check every (hours)", initial=6)
+    # Longer than a code, so "dollars" is answered in words rather than cut to "dol" by the browser.
+    my_currency = forms.CharField(label="Currency", max_length=20, required=False, initial="USD")
 
     class Meta:
         model = Product
@@ -136,10 +140,7 @@ class ProductForm(forms.ModelForm):
         return value
 
     def clean_my_currency(self):
-        value = (self.cleaned_data.get("my_currency") or "").strip().upper()
-        if value and (len(value) != 3 or not value.isalpha()):
-            raise forms.ValidationError("Use a three-letter currency code such as USD or EUR.")
-        return value
+        return clean_currency_code(self.cleaned_data.get("my_currency"), required=False)
 
     def clean(self):
         data = super().clean()

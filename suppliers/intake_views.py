@@ -18,6 +18,7 @@ from django.views import View
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect
 
+from config.fetch_words import in_words
 from config.web import page_or_fragment
 from monitoring.scheduling import check_now
 from monitoring.statuses import CheckStatus
@@ -51,7 +52,7 @@ def _say_added(request, what: str, obj) -> None:
 
 
 def _error_text(exc: Exception) -> str:
-    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+    return " ".join(exc.messages) if isinstance(exc, ValidationError) else in_words(exc)
 
 
 def _status_label(status: str) -> str:

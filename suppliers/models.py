@@ -14,7 +14,7 @@ from django.urls import reverse
 from monitoring.statuses import CheckStatus
 
 from .margins import margin_pct
-from .platforms import Platform
+from .platforms import STORE_PAGE_PLATFORMS, Platform
 
 MONEY = {"max_digits": 18, "decimal_places": 4}
 
@@ -91,6 +91,12 @@ class Supplier(Checkable):
 
     def get_absolute_url(self):
         return reverse("supplier_detail", args=[self.pk])
+
+    @property
+    def publishes_store_metrics(self) -> bool:
+        """AliExpress publishes positive feedback, seller ratings, followers and store age; Shopify and
+        schema.org shops never do (their store is known only through its products)."""
+        return self.platform in STORE_PAGE_PLATFORMS
 
 
 class Product(Checkable):

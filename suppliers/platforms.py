@@ -48,7 +48,14 @@ def clean_shop_url(raw: str) -> str:
     except ValueError:
         raise ValidationError(f"{raw.strip()[:200]!r} is not a valid web address.") from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise ValidationError(f"Only http:// and https:// addresses can be watched, not {parts.scheme or 'this'!r}.")
+        if parts.scheme:
+            raise ValidationError(
+                f"Only http:// and https:// addresses can be watched (this one starts with “{parts.scheme[:20]}:”)."
+            )
+        raise ValidationError(
+            "Only http:// and https:// addresses can be watched: enter the whole address, such as "
+            "https://shop.example/products/mug"
+        )
     if parts.username or parts.password:
         raise ValidationError("Remove the user name and password from the address.")
     try:

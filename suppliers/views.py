@@ -68,8 +68,17 @@ class SupplierDetail(OwnedMixin, generic.DetailView):
         ctx = super().get_context_data(**kwargs)
         now = timezone.now()
         ctx["now"] = now
-        ctx.update(selectors.supplier_history(self.object, now))
+        days = selectors.chart_days(self.request.GET.get("days"))
+        ctx.update(selectors.supplier_history(self.object, now, days=days))
+        ctx["chart_days"], ctx["chart_ranges"] = days, selectors.CHART_RANGES
         ctx["products"] = selectors.supplier_products(self.object)
+        ctx["products_checked_at"] = max(
+            (p.last_checked_at for p in ctx["products"] if p.last_checked_at), default=None
+        )
+        ctx["limits"] = selectors.list_limits(self.request.user, self.object.threshold_overrides)
+        s = self.object
+        known = (s.positive_feedback_pct, s.rating_described, s.followers, s.opened_on)
+        ctx["publishes_store_metrics"] = s.publishes_store_metrics or any(v is not None for v in known)
         ctx["findings"] = selectors.findings_for(supplier=self.object)
         ctx.update(panel_context(self.request, supplier=self.object))
         return ctx
@@ -137,11 +146,18 @@ class ProductList(LoginRequiredMixin, generic.TemplateView):
         return [page_or_fragment(self.request, self.template_name, "results")]
 
     def get_context_data(self, **kwargs):
-        params = _list_params(self.request, selectors.PRODUCT_SORTS, "title")
+        params = _list_params(self.request, selectors.PRODUCT_SORTS, "health")
         supplier = self.request.GET.get("supplier", "")
         page = selectors.product_page(self.request.user, supplier=supplier, **params)
         ctx = _list_context({**params, "supplier": supplier if supplier.isdigit() else ""}, selectors.PRODUCT_SORTS)
-        return {**super().get_context_data(**kwargs), **ctx, "page_obj": page, "products": page.object_list}
+        return {
+            **super().get_context_data(**kwargs),
+            **ctx,
+            "page_obj": page,
+            "products": page.object_list,
+            "sort_label": selectors.PRODUCT_SORTS[ctx["sort"]][1],
+            "limits": selectors.list_limits(self.request.user),
+        }
 
 
 class ProductDetail(OwnedMixin, generic.DetailView):
@@ -155,7 +171,9 @@ class ProductDetail(OwnedMixin, generic.DetailView):
         now = timezone.now()
         product = self.object
         ctx["now"] = now
-        ctx.update(selectors.product_history(product, now))
+        days = selectors.chart_days(self.request.GET.get("days"))
+        ctx.update(selectors.product_history(product, now, days=days))
+        ctx["chart_days"], ctx["chart_ranges"] = days, selectors.CHART_RANGES
         ctx["histogram"] = charts.histogram_bars(product.rating_histogram)
         ctx["negative_reviews"] = selectors.negative_reviews(product)
         ctx["themes"] = selectors.theme_counts(product, now)

@@ -31,6 +31,9 @@ class TrustInputs:
     open_critical: int = 0
     open_warning: int = 0
     test_orders: OrderSummary | None = None  # the user's test orders with this supplier
+    # False for platforms that never publish store metrics (Shopify, schema.org shops): what they never
+    # publish is unknown by design, not a risk, so it costs no points.
+    publishes_store_metrics: bool = True
 
 
 def score(inputs: TrustInputs) -> tuple[int, list[dict]]:
@@ -40,7 +43,9 @@ def score(inputs: TrustInputs) -> tuple[int, list[dict]]:
         reasons.append({"points": points, "reason": text})
 
     pf = inputs.positive_feedback_pct
-    if pf is None:
+    if pf is None and not inputs.publishes_store_metrics:
+        add(0, "Positive feedback: not published on this platform")
+    elif pf is None:
         add(-5, "Positive feedback unknown")
     elif pf < 90:
         add(-25, f"Positive feedback {pf:.1f}% (under 90%)")
@@ -61,7 +66,9 @@ def score(inputs: TrustInputs) -> tuple[int, list[dict]]:
         else:
             add(0, f"Detailed seller ratings {low:.1f} or better")
 
-    if inputs.opened_on is None:
+    if inputs.opened_on is None and not inputs.publishes_store_metrics:
+        add(0, "Store age: not published on this platform")
+    elif inputs.opened_on is None:
         add(-5, "Store age unknown")
     else:
         days = (inputs.today - inputs.opened_on).days
@@ -141,6 +148,7 @@ def supplier_trust_update(*, supplier, now: datetime) -> int:
         open_critical=counts["critical"],
         open_warning=counts["warning"],
         test_orders=order_summary(supplier=supplier),
+        publishes_store_metrics=supplier.publishes_store_metrics,
     )
     value, reasons = score(inputs)
     type(supplier).objects.filter(pk=supplier.pk).update(trust_score=value, trust_reasons=reasons)

@@ -88,9 +88,13 @@ def browser():
 class Problems(list):
     """Console errors, uncaught exceptions and CSP violations seen by one page."""
 
+    expected: tuple[str, ...] = ()  # console texts a test provokes on purpose (a 400 it asks for)
+
     def watch(self, page):
         def on_console(msg):
             text = msg.text
+            if any(e in text for e in self.expected):
+                return
             if msg.type == "error" or "Content Security Policy" in text or "Content-Security-Policy" in text:
                 self.append(f"console {msg.type} on {page.url}: {text}")
 
@@ -392,6 +396,111 @@ def test_every_main_page_fits_a_phone(make_page, alice_pages):
     # The overview's finding row and its actions are usable at that width.
     page.goto("/")
     assert page.locator("#attention article.finding").first.get_by_role("button", name="Acknowledge").is_visible()
+
+
+@pytest.fixture
+def demo_pages(tmp_path):
+    """The demo's data (its suppliers on AliExpress, Shopify and a schema.org shop, 90 days of history, test
+    orders), plus the checks of a drift so there are findings: the pages a new user walks through."""
+    from demo.seed import seed
+
+    user = seed(shop_url="http://127.0.0.1:9", start_file=tmp_path / "start", check_every=timedelta(hours=6))
+    (drifted,) = watched(user, title="Rechargeable camping lantern with a long name, warm white")
+    finding = Finding.objects.filter(owner=user, resolved_at=None).order_by("-severity").first()
+    product = Product.objects.filter(owner=user, supplier__platform="aliexpress").order_by("pk").first()
+    pages = {
+        "overview": "/",
+        "products": "/products/",
+        "product": product.get_absolute_url(),
+        "a new product": drifted.get_absolute_url(),
+        "finding": finding.get_absolute_url(),
+        "test orders": "/test-orders/",
+        "suppliers": "/suppliers/",
+        "settings": "/account/settings/",
+    }
+    for supplier in Supplier.objects.filter(owner=user).order_by("pk"):
+        pages[f"supplier {supplier.name} ({supplier.platform})"] = supplier.get_absolute_url()
+    return pages
+
+
+SMALLEST_TEXT_PX = 12
+SMALLEST_TARGET_PX = 44
+
+# What a page must not do at a width: scroll sideways, set text under 12 px, offer buttons under 44 px tall.
+LAYOUT_PROBLEMS = """(args) => {
+  const [minText, minTarget] = args;
+  const found = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > window.innerWidth) {
+    found.push(`scrolls sideways: ${doc.scrollWidth}px in ${window.innerWidth}px`);
+    const wide = [...document.querySelectorAll("body *")].filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1
+      && ![...el.children].some((c) => c.getBoundingClientRect().right > window.innerWidth + 1) && !el.closest(".table-wrap"));
+    for (const el of wide.slice(0, 3)) found.push(`too wide: ${el.tagName}.${el.className} "${(el.textContent || "").trim().slice(0, 30)}"`);
+  }
+  const visible = (el) => { const r = el.getBoundingClientRect(); return r.width > 0 && r.height > 0; };
+  for (const el of document.querySelectorAll("main *, header *")) {
+    if (!visible(el) || el.closest(".visually-hidden")) continue;
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own) continue;
+    let size = parseFloat(getComputedStyle(el).fontSize);
+    const svg = el.closest("svg");
+    if (svg) {  // text in an SVG scales with it (preserveAspectRatio meet: the smaller of the two ratios)
+      const box = svg.viewBox.baseVal, r = svg.getBoundingClientRect();
+      if (box && box.width) size *= Math.min(r.width / box.width, r.height / box.height);
+    }
+    if (size < minText - 0.01) { found.push(`text ${size.toFixed(1)}px: ${el.tagName} "${el.textContent.trim().slice(0, 40)}"`); }
+  }
+  if (window.innerWidth < 700) {
+    for (const el of document.querySelectorAll(".topbar a, .topbar button, main button, main .button, main summary, main select, main input:not([type=hidden])")) {
+      if (!visible(el)) continue;
+      const r = el.getBoundingClientRect();
+      if (r.height < minTarget - 0.5) found.push(`target ${Math.round(r.height)}px tall: ${el.tagName} "${(el.textContent || el.name || "").trim().slice(0, 30)}"`);
+    }
+  }
+  return [...new Set(found)].slice(0, 12);
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1366])
+def test_demo_pages_fit_phone_and_desktop_widths(make_page, demo_pages, width):
+    """No sideways scroll at 390 px and 1366 px, text at least 12 px, touch targets 44 px tall on a phone."""
+    page = make_page(width, 900)
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("demo")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    problems = {}
+    for name, url in demo_pages.items():
+        page.goto(url)
+        found = page.evaluate(LAYOUT_PROBLEMS, [SMALLEST_TEXT_PX, SMALLEST_TARGET_PX])
+        if found:
+            problems[f"{name} {url}"] = found
+    assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())
+
+
+def test_htmx_error_answers_show_in_place_and_focus_stays_on_the_finding(make_page, alice_pages):
+    """A snooze with a past date answers 400: htmx swaps its message in where the user acted. After
+    Acknowledge the keyboard focus is on the finding, not on <body>."""
+    page = make_page()
+    make_page.problems.expected = ("status of 400",)  # the browser logs the 400 this test asks for
+    sign_in(page, "alice", "alice-password-1")
+    page.goto(alice_pages["overview"])
+    finding = page.locator("#attention article.finding").first
+    mark_document(page)
+    finding.get_by_text("Pick a date").click()
+    finding.get_by_label("Snooze until").fill("2001-01-01")
+    finding.get_by_role("button", name="Snooze", exact=True).click()
+    alert = page.locator("#attention article.finding [role=alert]")
+    expect(alert).to_have_text("Choose a date in the future to snooze until.")
+    assert_not_reloaded(page)
+    finding = page.locator("#attention article.finding").first
+    finding.get_by_role("button", name=re.compile("^Acknowledge")).click()
+    expect(page.locator("#attention article.finding").first.locator(".tag", has_text="Acknowledged")).to_be_visible()
+    page.wait_for_function("document.activeElement.matches('article.finding')", timeout=3000)  # after htmx settles
+    page.locator("#attention article.finding").first.get_by_role("button", name="1 week").click()
+    expect(page.locator("#attention article.finding").first.locator(".tag", has_text="Snoozed until")).to_be_visible()
+    assert_not_reloaded(page)
 
 
 def test_main_pages_log_no_console_errors_or_csp_violations(make_page, alice_pages):

@@ -212,3 +212,143 @@ def test_scraped_text_is_escaped_everywhere(alice_client, alice):
         assert 'href="javascript:' not in body, url
     # template syntax in scraped text is shown as text, never evaluated
     assert "{{ 7|add:7 }}" in alice_client.get(product.get_absolute_url()).content.decode()
+
+
+# --- health, not the last fetch --------------------------------------------------------------------------------
+
+
+def test_product_list_shows_health_sorted_by_problems_and_colours_only_threshold_crossings(alice_client, alice):
+    calm = watched(alice, 1, title="Calm", prices=("10.00", "10.00", "10.03"))[0]  # +0.3%: no alarm
+    risen = watched(alice, 1, title="Risen")[0]  # +25%: a price-increase finding
+    body = alice_client.get(reverse("product_list")).content.decode()
+    assert "Sorted by <strong>problems (most severe, then newest)</strong>" in body
+    assert body.index("Risen 0") < body.index("Calm 0")  # problems first by default
+    assert "Price increase" in body and "Healthy" in body
+    assert "▲ +25.0%" in body
+    assert '<span class="muted">+0.3%</span>' in body and "▲ +0.3%" not in body
+    Product.objects.filter(pk=calm.pk).update(last_status="blocked")
+    body = alice_client.get(reverse("product_list")).content.decode()
+    assert "Can't check: blocked by the shop" in body
+    assert body.index("Risen 0") < body.index("Calm 0")
+    by_title = alice_client.get(reverse("product_list"), {"sort": "title"}).content.decode()
+    assert body.count("<tr>") == by_title.count("<tr>") and "Sorted by <strong>title</strong>" in by_title
+    assert risen.pk
+
+
+def test_a_shopify_supplier_is_watched_through_its_products_without_empty_charts(alice_client, alice):
+    supplier = services.supplier_create(owner=alice, name="Trendy", platform="shopify", store_url="")
+    product = watched(alice, 1, title="Case")[0]
+    Product.objects.filter(pk=product.pk).update(supplier=supplier)
+    listing = alice_client.get(reverse("supplier_list")).content.decode()
+    assert "Watched through its products" in listing and "not published by Shopify" in listing
+    assert "never" not in listing
+    page = alice_client.get(supplier.get_absolute_url()).content.decode()
+    assert "Shopify does not publish positive feedback" in page and "Products last checked" in page
+    assert "Store metrics over time" not in page and "No readings yet" not in page
+
+
+def test_product_page_names_the_strike_through_price_and_the_baseline(alice_client, alice_data):
+    product = alice_data[0]
+    Product.objects.filter(pk=product.pk).update(original_price=D("14.24"))
+    body = alice_client.get(product.get_absolute_url()).content.decode()
+    assert "The listing's strike-through price: 14.24" in body and "(was " not in body
+    assert "median price of Dropwatch's own recent checks" in body
+
+
+# --- htmx errors in place, snooze choices, what the buttons do -------------------------------------------------
+
+
+def test_htmx_swaps_error_answers_in_place(alice_client, alice_data):
+    body = alice_client.get(reverse("dashboard")).content.decode()
+    assert '"responseHandling"' in body and '{"code": "4..", "swap": true' in body
+
+
+def test_snooze_choices_and_buttons_that_say_what_they_do(alice_client, alice_data):
+    finding = Finding.objects.filter(owner=alice_data[0].owner, resolved_at=None, kind="price_increase").first()
+    url = reverse("finding_action", args=[finding.pk, "snooze"])
+    page = alice_client.get(reverse("dashboard")).content.decode()
+    assert "keep open, no reminders" in page and "accept the change as the new normal" in page
+    assert 'value="1d"' in page and 'value="7d"' in page and "Pick a date" in page
+    before = timezone.now()
+    response = alice_client.post(url, {"for": "7d"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "autofocus" in response.content.decode()
+    finding.refresh_from_db()
+    assert timedelta(days=6, hours=23) < finding.snoozed_until - before < timedelta(days=7, hours=1)
+    alice_client.post(url, {"for": "1d"}, HTTP_HX_REQUEST="true")
+    finding.refresh_from_db()
+    assert finding.snoozed_until - before < timedelta(days=1, hours=1)
+    bad = alice_client.post(url, {"for": "date", "until": "2001-01-01"}, HTTP_HX_REQUEST="true")
+    assert bad.status_code == 400 and "Choose a date in the future" in bad.content.decode()
+
+
+def test_recent_changes_leave_out_what_needs_attention_lists(alice_client, alice_data):
+    body = alice_client.get(reverse("dashboard")).content.decode()
+    recent = body[body.index('id="recent-title"') :]
+    assert "Price increase" not in recent and "Nothing else changed" in recent
+
+
+def test_charts_offer_a_range_and_draw_baseline_and_threshold(alice_client, alice_data):
+    product = alice_data[0]
+    body = alice_client.get(product.get_absolute_url(), {"days": "30"}).content.decode()
+    assert 'hx-get="?days=365"' in body and 'href="?days=90#history"' in body
+    assert 'aria-current="true" class="current">30 days' in body
+    assert "guide-baseline" in body and "Alert above (+10%)" in body and "Alert below 4.5★" in body
+    assert "<title>Supplier price" in body  # values on hover
+    assert alice_client.get(product.get_absolute_url(), {"days": "7"}).status_code == 200  # falls back to 90
+
+
+# --- navigation, settings, forms in words ------------------------------------------------------------------------
+
+
+def test_navigation_marks_the_current_page_and_has_a_skip_link(alice_client, alice_data):
+    body = alice_client.get(reverse("product_list")).content.decode()
+    assert 'href="#main">Skip to the content</a>' in body and '<main id="main"' in body
+    assert 'href="/products/" aria-current="page">Products</a>' in body
+    assert body.count('aria-current="page"') == 1
+    detail = alice_client.get(alice_data[0].get_absolute_url()).content.decode()
+    assert 'href="/products/" aria-current="true">Products</a>' in detail
+
+
+def test_settings_error_summary_and_iso_4217_currencies(alice_client, alice):
+    page = alice_client.get(reverse("settings")).content.decode()
+    assert "How sure before alerting on more 1–2★ reviews" in page and "Significance level" not in page
+    assert 'placeholder="default: 10"' in page
+    response = alice_client.post(
+        reverse("settings"),
+        {
+            "n-notify_mode": "immediate",
+            "n-currency": "dollars",
+            "n-ship_to_country": "US",
+            "t-price_increase_pct": "-5",
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 200 and 'id="error-summary"' in body
+    summary = body[body.index('id="error-summary"') : body.index("</div>", body.index('id="error-summary"'))]
+    assert "“dollars” is not a currency code" in summary and 'href="#id_n-currency"' in summary
+    assert 'href="#id_t-price_increase_pct"' in summary
+    body = alice_client.post(reverse("settings"), {"n-currency": "XYZ"}).content.decode()
+    assert "“XYZ” is not a currency (ISO 4217)" in body
+
+
+def test_the_test_order_form_from_a_supplier_lists_only_its_products(alice_client, alice):
+    (mine,) = watched(alice, 1, title="Mine")
+    (other,) = watched(alice, 1, title="Other")
+    mine.refresh_from_db()
+    other_supplier = services.supplier_create(owner=alice, name="Elsewhere", platform="shopify", store_url="")
+    Product.objects.filter(pk=other.pk).update(supplier=other_supplier)
+    body = alice_client.get(reverse("test_order_add"), {"supplier": mine.supplier_id}).content.decode()
+    assert "Mine 0" in body and "Other 0" not in body
+
+
+def test_fetch_errors_are_said_in_words(alice_client, alice_data):
+    from config.fetch_words import in_words
+
+    assert in_words("[Errno -3] Temporary failure in name resolution").startswith("The shop's address could not be")
+    assert in_words("Blocked by a captcha page") == "Blocked by a captcha page"
+    product = alice_data[0]
+    Product.objects.filter(pk=product.pk).update(
+        last_status="error", last_message="[Errno -3] Temporary failure in name resolution"
+    )
+    body = alice_client.get(product.get_absolute_url()).content.decode()
+    assert "Errno" not in body and "address could not be found" in body

@@ -119,7 +119,7 @@ def test_the_form_accepts_a_plain_order_and_defaults_the_protection_end(alice, s
         ({"promised_from": "2026-02-05", "promised_to": "2026-02-01"}, "promised_to", "before its start"),
         ({"ordered_on": "2099-01-01", "protection_ends_on": "2099-03-01"}, "ordered_on", "is in the future"),
         ({"ordered_on": "yesterday"}, "ordered_on", "Enter a valid date."),
-        ({"currency": "dollars"}, "currency", "three-letter currency code"),
+        ({"currency": "dollars"}, "currency", "is not a currency code"),
     ],
 )
 def test_bad_order_input_is_a_clear_error_on_its_field(alice, supplier, overrides, field, message):

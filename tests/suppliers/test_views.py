@@ -169,7 +169,7 @@ def test_a_product_and_a_supplier_can_override_thresholds(alice_client, alices_t
     prefs.thresholds = {"price_increase_pct": "15"}
     prefs.save()
     page = alice_client.get(reverse("product_edit", args=[product.pk])).content.decode()
-    assert "Alert thresholds for this product" in page and "Empty: yours: 15" in page
+    assert "Alert thresholds for this product" in page and "Left empty: 15 (yours)" in page
     response = alice_client.post(
         reverse("product_edit", args=[product.pk]),
         {

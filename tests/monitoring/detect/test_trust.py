@@ -87,3 +87,13 @@ def test_the_test_order_log_counts():
 def test_few_reviews_say_nothing_about_the_negative_share():
     reasons = reasons_of(good_store(reviews_total=10, reviews_negative=9))
     assert not any("reviews are 1–2★" in r for r in reasons)
+
+
+def test_what_the_platform_never_publishes_costs_nothing_but_unknown_on_aliexpress_does():
+    unknown = {"positive_feedback_pct": None, "opened_on": None}
+    shopify = reasons_of(good_store(publishes_store_metrics=False, **unknown))
+    assert shopify["Positive feedback: not published on this platform"] == 0
+    assert shopify["Store age: not published on this platform"] == 0
+    aliexpress = reasons_of(good_store(**unknown))
+    assert aliexpress["Positive feedback unknown"] == -5 and aliexpress["Store age unknown"] == -5
+    assert score(good_store(publishes_store_metrics=False, **unknown))[0] > score(good_store(**unknown))[0]
