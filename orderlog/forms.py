@@ -73,6 +73,15 @@ def _clean_currency(value: str) -> str:
     return value
 
 
+REQUEST_FIELDS = (
+    "close_dispute_asked",
+    "off_platform_payment_asked",
+    "extra_fees_asked",
+    "confirm_early_asked",
+    "partial_refund_asked",
+)
+
+
 class OrderForm(ModelRulesForm):
     """Log a test order, or correct one (then the supplier is fixed)."""
 
@@ -96,6 +105,7 @@ class OrderForm(ModelRulesForm):
             "promised_to",
             "protection_ends_on",
             "notes",
+            *REQUEST_FIELDS,
         ]
         widgets = {
             "ordered_on": DateInput(),
@@ -117,6 +127,8 @@ class OrderForm(ModelRulesForm):
         if self.instance.pk is None:
             self.instance.owner = owner
             self.fields["ordered_on"].initial = timezone.localdate
+            for name in REQUEST_FIELDS:  # nothing asked yet on a new order: the checklist is on its edit page
+                del self.fields[name]
             self.fields["supplier"].queryset = Supplier.objects.filter(owner=owner)
         else:
             # An order stays with its supplier; only the product can be corrected.
@@ -198,6 +210,9 @@ class OrderCheckForm(ModelRulesForm):
             "tracking_was_real",
             "extra_fees_asked",
             "off_platform_payment_asked",
+            "close_dispute_asked",
+            "confirm_early_asked",
+            "partial_refund_asked",
             "communication",
             "overall_score",
             "check_notes",

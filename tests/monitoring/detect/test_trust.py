@@ -87,3 +87,16 @@ def test_the_test_order_log_counts():
 def test_few_reviews_say_nothing_about_the_negative_share():
     reasons = reasons_of(good_store(reviews_total=10, reviews_negative=9))
     assert not any("reviews are 1–2★" in r for r in reasons)
+
+
+def test_what_the_seller_asked_for_costs_trust():
+    asked = OrderSummary(count=2, passed=1, last_outcome="pass", seller_asked=1, requests=("pay outside the platform",))
+    reasons = reasons_of(good_store(test_orders=asked))
+    assert reasons["The seller asked you to pay outside the platform (1 order)"] == -15
+    twice = OrderSummary(count=3, seller_asked=3, requests=("close the dispute", "pay extra fees after the order"))
+    assert (
+        reasons_of(good_store(test_orders=twice))[
+            "The seller asked you to close the dispute, pay extra fees after the order (3 orders)"
+        ]
+        == -30
+    )
