@@ -365,12 +365,16 @@ def product_list(
     status: str = Query("", pattern=PRODUCT_STATUSES, description="problems, failing or ok"),
     in_stock: bool | None = None,
     active: bool | None = None,
+    backups: bool = False,
     page: int = 1,
     page_size: int = DEFAULT_PAGE_SIZE,
 ):
     """Your products, by title. `q` searches title, address and supplier name; `status=problems` has open
-    findings, `failing` can't be verified, `ok` is healthy."""
+    findings, `failing` can't be verified, `ok` is healthy. Backup sources of a product are not listed here
+    (`backs_up` is their product); ask with `backups=true` to list them too."""
     qs = _products(request.auth)
+    if not backups:
+        qs = qs.filter(backs_up__isnull=True)
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(url__icontains=q) | Q(supplier__name__icontains=q))
     if supplier is not None:

@@ -71,6 +71,15 @@ def _clean_currency(value: str) -> str:
     return clean_currency_code(value, required=False)
 
 
+REQUEST_FIELDS = (
+    "close_dispute_asked",
+    "off_platform_payment_asked",
+    "extra_fees_asked",
+    "confirm_early_asked",
+    "partial_refund_asked",
+)
+
+
 class OrderForm(ModelRulesForm):
     """Log a test order, or correct one (then the supplier is fixed)."""
 
@@ -94,6 +103,7 @@ class OrderForm(ModelRulesForm):
             "promised_to",
             "protection_ends_on",
             "notes",
+            *REQUEST_FIELDS,
         ]
         widgets = {
             "ordered_on": DateInput(),
@@ -115,6 +125,8 @@ class OrderForm(ModelRulesForm):
         if self.instance.pk is None:
             self.instance.owner = owner
             self.fields["ordered_on"].initial = timezone.localdate
+            for name in REQUEST_FIELDS:  # nothing asked yet on a new order: the checklist is on its edit page
+                del self.fields[name]
             self.fields["supplier"].queryset = Supplier.objects.filter(owner=owner)
         else:
             # An order stays with its supplier; only the product can be corrected.
@@ -196,6 +208,9 @@ class OrderCheckForm(ModelRulesForm):
             "tracking_was_real",
             "extra_fees_asked",
             "off_platform_payment_asked",
+            "close_dispute_asked",
+            "confirm_early_asked",
+            "partial_refund_asked",
             "communication",
             "overall_score",
             "check_notes",

@@ -106,8 +106,12 @@ class Order(models.Model):
     )
     packaging = models.CharField(max_length=8, choices=Packaging.choices, blank=True)
     tracking_was_real = models.CharField(max_length=8, choices=YesNoUnsure.choices, blank=True)
+    # "The seller asked me to…": the scam patterns buyers warn about, as they happened on this order.
     extra_fees_asked = models.BooleanField("Seller asked for extra fees", default=False)
     off_platform_payment_asked = models.BooleanField("Seller asked to pay outside the platform", default=False)
+    close_dispute_asked = models.BooleanField("Seller asked me to close the dispute", default=False)
+    confirm_early_asked = models.BooleanField("Seller asked me to confirm delivery before it arrived", default=False)
+    partial_refund_asked = models.BooleanField("Seller pushed a partial refund to close the case", default=False)
     communication = models.CharField("Seller communication", max_length=8, choices=Communication.choices, blank=True)
     overall_score = models.PositiveSmallIntegerField(
         null=True,
@@ -231,6 +235,11 @@ class Order(models.Model):
             raise ValidationError(errors)
 
     @property
+    def seller_requests(self) -> list[str]:
+        """What the seller asked for, in words (empty when nothing)."""
+        return [label for field, label in SELLER_REQUESTS if getattr(self, field)]
+
+    @property
     def days_to_deliver(self) -> int | None:
         if self.delivered_on is None or self.ordered_on is None:
             return None
@@ -306,6 +315,15 @@ FAILED_Q = (
 
 PHOTO_EXTENSIONS = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp", "image/gif": "gif"}
 
+
+# The "seller asked me to…" checklist: field, and how the pages and the evidence pack say it.
+SELLER_REQUESTS = (
+    ("close_dispute_asked", "close the dispute"),
+    ("off_platform_payment_asked", "pay outside the platform"),
+    ("extra_fees_asked", "pay extra fees after the order"),
+    ("confirm_early_asked", "confirm delivery before it arrived"),
+    ("partial_refund_asked", "accept a partial refund to close the case"),
+)
 
 PHOTO_ROOT = "test-orders"  # under MEDIA_ROOT: one folder per user
 

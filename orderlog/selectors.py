@@ -29,6 +29,7 @@ from suppliers.models import Supplier
 from .models import (
     AWAITING_DELIVERY,
     FAILED_Q,
+    SELLER_REQUESTS,
     CheckOutcome,
     Order,
     OrderStatus,
@@ -232,6 +233,8 @@ class OrderSummary:
     avg_days_to_deliver: float | None = None
     last_ordered_on: date | None = None
     last_outcome: str = ""
+    seller_asked: int = 0  # orders on which the seller asked for something buyers are warned about
+    requests: tuple[str, ...] = ()  # what was asked, in words, each once
 
 
 def order_summaries(*, suppliers: Iterable[Supplier] | QuerySet[Supplier]) -> dict[int, OrderSummary]:
@@ -249,14 +252,20 @@ def order_summaries(*, suppliers: Iterable[Supplier] | QuerySet[Supplier]) -> di
             "outcome",
             "disputed_on",
             "lost_on",
+            *(field for field, _ in SELLER_REQUESTS),
         )
     )
-    acc: dict[int, dict] = {pk: {"count": 0, "outcomes": [], "days": [], "late": 0, "last": None} for pk in ids}
+    acc: dict[int, dict] = {
+        pk: {"count": 0, "outcomes": [], "days": [], "late": 0, "last": None, "asked": 0, "requests": []} for pk in ids
+    }
     counts: dict[int, dict[str, int]] = {
         pk: dict.fromkeys(("passed", "passed_with_issues", "failed", "disputed", "lost", "refunded"), 0) for pk in ids
     }
-    for supplier_id, ordered_on, delivered_on, promised_to, status, outcome, disputed_on, lost_on in rows:
+    for supplier_id, ordered_on, delivered_on, promised_to, status, outcome, disputed_on, lost_on, *asks in rows:
         a, c = acc[supplier_id], counts[supplier_id]
+        asked = [label for (_, label), flag in zip(SELLER_REQUESTS, asks, strict=True) if flag]
+        a["asked"] += bool(asked)
+        a["requests"] += [r for r in asked if r not in a["requests"]]
         a["count"] += 1
         a["last"] = ordered_on
         if outcome == CheckOutcome.PASS:
@@ -282,6 +291,8 @@ def order_summaries(*, suppliers: Iterable[Supplier] | QuerySet[Supplier]) -> di
             avg_days_to_deliver=round(sum(a["days"]) / len(a["days"]), 1) if a["days"] else None,
             last_ordered_on=a["last"],
             last_outcome=a["outcomes"][-1] if a["outcomes"] else "",
+            seller_asked=a["asked"],
+            requests=tuple(a["requests"]),
         )
         for pk, a in acc.items()
     }

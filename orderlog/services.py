@@ -100,6 +100,12 @@ EDITABLE_FIELDS = (
     "promised_to",
     "protection_ends_on",
     "notes",
+    # The seller's requests can come at any time (a dispute is often after the check): correctable here too.
+    "extra_fees_asked",
+    "off_platform_payment_asked",
+    "close_dispute_asked",
+    "confirm_early_asked",
+    "partial_refund_asked",
 )
 
 
@@ -166,6 +172,9 @@ def order_record_check(
     tracking_was_real: str = "",
     extra_fees_asked: bool = False,
     off_platform_payment_asked: bool = False,
+    close_dispute_asked: bool = False,
+    confirm_early_asked: bool = False,
+    partial_refund_asked: bool = False,
     communication: str = "",
     check_notes: str = "",
     photos: Sequence[ValidatedPhoto] = (),
@@ -184,6 +193,9 @@ def order_record_check(
         locked.tracking_was_real = tracking_was_real
         locked.extra_fees_asked = extra_fees_asked
         locked.off_platform_payment_asked = off_platform_payment_asked
+        locked.close_dispute_asked = close_dispute_asked
+        locked.confirm_early_asked = confirm_early_asked
+        locked.partial_refund_asked = partial_refund_asked
         locked.communication = communication
         locked.overall_score = overall_score
         locked.check_notes = check_notes

@@ -16,6 +16,7 @@ urlpatterns = [
     path("test-orders/<int:pk>/check/", to.OrderCheck.as_view(), name="test_order_check"),
     path("test-orders/<int:pk>/status/", to.OrderStatus.as_view(), name="test_order_status"),
     path("test-orders/<int:pk>/photos/", to.OrderPhotoAdd.as_view(), name="test_order_photo_add"),
+    path("test-orders/<int:pk>/evidence.zip", to.order_evidence, name="test_order_evidence"),
     path("test-orders/<int:order_pk>/photos/<int:pk>/", to.order_photo, name="test_order_photo"),
     path(
         "test-orders/<int:order_pk>/photos/<int:pk>/delete/",

@@ -24,7 +24,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from config.web import OwnedMixin, page_or_fragment, wants_fragment
 from suppliers.models import Product, Supplier
 
-from . import export, selectors, services
+from . import evidence, export, selectors, services
 from .forms import (
     OrderCheckForm,
     OrderDeliverForm,
@@ -350,6 +350,9 @@ class OrderCheck(OrderStepView):
             tracking_was_real=data["tracking_was_real"],
             extra_fees_asked=data["extra_fees_asked"],
             off_platform_payment_asked=data["off_platform_payment_asked"],
+            close_dispute_asked=data["close_dispute_asked"],
+            confirm_early_asked=data["confirm_early_asked"],
+            partial_refund_asked=data["partial_refund_asked"],
             communication=data["communication"],
             overall_score=data["overall_score"],
             check_notes=data["check_notes"],
@@ -438,6 +441,18 @@ def order_photo(request, order_pk: int, pk: int):
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cross-Origin-Resource-Policy"] = "same-origin"
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@login_required
+@require_GET
+def order_evidence(request, pk: int):
+    """The evidence pack of one of the user's test orders, as a ZIP download."""
+    order = get_object_or_404(Order.objects.select_related("supplier", "product"), pk=pk, owner=request.user)
+    response = HttpResponse(evidence.evidence_pack(order=order), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="test-order-{order.pk}-evidence.zip"'
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
 
 

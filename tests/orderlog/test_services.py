@@ -564,3 +564,15 @@ def test_photo_files_left_by_a_cascade_are_swept(alice, supplier, media):
     assert orderlog_photos.photos_sweep(now=timezone.now()) == 0  # too new: maybe an upload in progress
     assert orderlog_photos.photos_sweep(now=timezone.now() + timedelta(hours=2)) == 1
     assert not Path(left_behind).exists() and Path(kept.image.path).exists()
+
+
+def test_the_sellers_requests_are_kept_summarised_and_shown(alice, alice_client, supplier):
+    order = make_order(alice, supplier)
+    orderlog_services.order_update(order=order, close_dispute_asked=True, off_platform_payment_asked=True)
+    order.refresh_from_db()
+    assert order.seller_requests == ["close the dispute", "pay outside the platform"]
+    summary = orderlog_selectors.order_summary(supplier=supplier)
+    assert summary.seller_asked == 1 and summary.requests == ("close the dispute", "pay outside the platform")
+    supplier.refresh_from_db()
+    assert any("The seller asked you to close the dispute" in r["reason"] for r in supplier.trust_reasons)
+    assert "close the dispute" in alice_client.get(order.get_absolute_url()).content.decode()

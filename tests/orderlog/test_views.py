@@ -3,6 +3,7 @@ outsider) gets a 404 for every one of alice's orders, fragments and photos."""
 
 import csv
 import io
+import json
 from datetime import date
 
 import pytest
@@ -412,3 +413,59 @@ def test_the_list_takes_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         response = alice_client.get(reverse("test_order_list"))
     assert response.content.decode().count('class="test-order"') == 8
+
+
+def test_the_evidence_pack_holds_the_listing_timeline_check_requests_and_photos(alice, alice_client, bob_client, media):
+    import io
+    import zipfile
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from monitoring.models import Snapshot
+    from suppliers.models import Product
+
+    supplier = make_supplier(alice)
+    product = Product.objects.create(
+        owner=alice, supplier=supplier, url="https://shop.example.com/p/1", host="shop.example.com", title="Lamp"
+    )
+    Snapshot.objects.create(
+        product=product,
+        slot=datetime(2026, 1, 9, 12, tzinfo=UTC),
+        taken_at=datetime(2026, 1, 9, 12, tzinfo=UTC),
+        status="ok",
+        price=Decimal("8.90"),
+        currency="USD",
+        variant_sku="111",
+        identity={
+            "title": "LED desk lamp <b>Black</b>",
+            "image": "https://img.example/lamp.jpg",
+            "variant_ids": ["111"],
+            "option_names": ["Color: Black"],
+        },
+    )
+    Snapshot.objects.create(  # after the order: not the listing as it was
+        product=product,
+        slot=datetime(2026, 2, 1, tzinfo=UTC),
+        taken_at=datetime(2026, 2, 1, tzinfo=UTC),
+        status="ok",
+        price=Decimal("11.57"),
+        currency="USD",
+        identity={"title": "Phone case"},
+    )
+    order = make_order(alice, supplier, product=product, order_number="8123", notes="Box dented <script>")
+    orderlog_services.order_mark_shipped(order=order, shipped_on=date(2026, 1, 12), tracking_number="LP123")
+    orderlog_services.order_mark_delivered(order=order, delivered_on=date(2026, 1, 30))
+    orderlog_services.order_record_check(order=order, **{**CHECK, "outcome": "fail"}, close_dispute_asked=True)
+    orderlog_services.order_photos_add(order=order, photos=[orderlog_photos.photo_validate(upload())])
+
+    response = alice_client.get(f"/test-orders/{order.pk}/evidence.zip")
+    assert response.status_code == 200 and response["Content-Type"] == "application/zip"
+    assert "attachment" in response["Content-Disposition"]
+    pack = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(pack.namelist()) == ["listing.json", "photos/01.png", "summary.html"]
+    summary = pack.read("summary.html").decode()
+    assert "LED desk lamp &lt;b&gt;Black&lt;/b&gt;" in summary and "8.90 USD" in summary and "Phone case" not in summary
+    assert "2026-01-12" in summary and "tracking LP123" in summary and "Delivered" in summary
+    assert "close the dispute" in summary and "Box dented &lt;script&gt;" in summary
+    assert json.loads(pack.read("listing.json"))["variant"] == "111"
+    assert bob_client.get(f"/test-orders/{order.pk}/evidence.zip").status_code == 404

@@ -225,7 +225,14 @@ def test_every_page_and_fragment_renders_scraped_text_inert(name, xss, alice_cli
         assert LITERAL in body, f"{name}: the scraped template syntax should be shown as it is"
         if name in SHOWS_ALL_OF_IT:
             assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body, name
-    downloads = ("product_import_example", "test_order_export", "healthz", "test_order_photo", *HISTORY_EXPORTS)
+    downloads = (
+        "product_import_example",
+        "test_order_export",
+        "test_order_evidence",
+        "healthz",
+        "test_order_photo",
+        *HISTORY_EXPORTS,
+    )
     if statuses != {405} and name not in downloads:
         assert rendered, f"{name}: no HTML rendered ({statuses})"
 

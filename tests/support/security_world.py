@@ -131,6 +131,7 @@ class World:
     email: object
     token: str  # the user's unsubscribe token
     api_token: object = None  # an API token (its name carries the tag)
+    alternative: object = None  # a backup source of `product`
     api_key: str = ""  # ... and the token itself
 
     @property
@@ -195,6 +196,12 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
     (photo,) = orderlog_services.order_photos_add(order=order, photos=[orderlog_photos.photo_validate(upload())])
     alerts.build_emails(now=timezone.now())
     api_token, api_key = token_create(owner=user, name=f"{tag} script")
+    alternative = services.product_create(
+        owner=user,
+        url=f"https://shop.example/products/{tag.lower()}-backup-{user.pk}",
+        platform="structured",
+        backs_up=product,
+    )
     return World(
         user=user,
         tag=tag,
@@ -207,6 +214,7 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
         token=alerts.unsubscribe_token(user),
         api_token=api_token,
         api_key=api_key,
+        alternative=alternative,
     )
 
 
@@ -236,6 +244,14 @@ class Spec:
 
 def _pk(attr: str) -> Variants:
     return lambda v, a: [{"pk": getattr(v, attr).pk}]
+
+
+def _switch(v: World, a: World) -> list[Kwargs]:
+    return [
+        {"pk": v.product.pk, "alt": v.alternative.pk},
+        {"pk": a.product.pk, "alt": v.alternative.pk},  # the attacker's product, the victim's backup
+        {"pk": v.product.pk, "alt": a.alternative.pk},  # the victim's product, the attacker's backup
+    ]
 
 
 def _kinds(v: World, a: World) -> list[Kwargs]:
@@ -303,6 +319,8 @@ ID_ROUTES: dict[str, Spec] = {
     "product_detail": Spec(_pk("product"), data=lambda w: PRODUCT_FORM),
     "product_edit": Spec(_pk("product"), data=lambda w: PRODUCT_FORM),
     "product_delete": Spec(_pk("product")),
+    "test_order_evidence": Spec(_pk("order")),
+    "alternative_promote": Spec(_switch),
     "test_order_detail": Spec(_pk("order"), data=lambda w: ORDER_FORM),
     "test_order_edit": Spec(_pk("order"), data=lambda w: ORDER_FORM),
     "test_order_delete": Spec(_pk("order")),

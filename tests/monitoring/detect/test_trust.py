@@ -97,3 +97,16 @@ def test_what_the_platform_never_publishes_costs_nothing_but_unknown_on_aliexpre
     aliexpress = reasons_of(good_store(**unknown))
     assert aliexpress["Positive feedback unknown"] == -5 and aliexpress["Store age unknown"] == -5
     assert score(good_store(publishes_store_metrics=False, **unknown))[0] > score(good_store(**unknown))[0]
+
+
+def test_what_the_seller_asked_for_costs_trust():
+    asked = OrderSummary(count=2, passed=1, last_outcome="pass", seller_asked=1, requests=("pay outside the platform",))
+    reasons = reasons_of(good_store(test_orders=asked))
+    assert reasons["The seller asked you to pay outside the platform (1 order)"] == -15
+    twice = OrderSummary(count=3, seller_asked=3, requests=("close the dispute", "pay extra fees after the order"))
+    assert (
+        reasons_of(good_store(test_orders=twice))[
+            "The seller asked you to close the dispute, pay extra fees after the order (3 orders)"
+        ]
+        == -30
+    )
