@@ -112,10 +112,8 @@ def score(inputs: TrustInputs) -> tuple[int, list[dict]]:
             add(-min(20, 10 * bad), f"{bad} test order(s) disputed or lost")
         if summary.seller_asked:
             asked = ", ".join(summary.requests)
-            add(
-                -min(30, 15 * summary.seller_asked),
-                f"The seller asked you to {asked} ({summary.seller_asked} order(s))",
-            )
+            orders = f"{summary.seller_asked} order{'s' if summary.seller_asked != 1 else ''}"
+            add(-min(30, 15 * summary.seller_asked), f"The seller asked you to {asked} ({orders})")
         days = summary.avg_days_to_deliver
         if days is not None and days > 20:
             add(-5, f"Test orders took {days:.0f} days to arrive on average")
