@@ -247,9 +247,7 @@ class SnoozeIn(Schema):
 # --- test orders ----------------------------------------------------------------------------------
 
 
-class TestOrderOut(Schema):
-    __test__ = False
-
+class OrderOut(Schema):
     id: int
     supplier_id: int
     product_id: int | None
@@ -285,9 +283,7 @@ class TestOrderOut(Schema):
     updated_at: datetime
 
 
-class TestOrderIn(Schema):
-    __test__ = False
-
+class OrderIn(Schema):
     supplier_id: int
     product_id: int | None = None
     ordered_on: date

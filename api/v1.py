@@ -40,6 +40,8 @@ from . import history
 from .schemas import (
     Error,
     FindingOut,
+    OrderIn,
+    OrderOut,
     ProductIn,
     ProductOut,
     ProductPreviewIn,
@@ -51,8 +53,6 @@ from .schemas import (
     SupplierIn,
     SupplierOut,
     SupplierPreviewIn,
-    TestOrderIn,
-    TestOrderOut,
     TrustOut,
     page_of,
 )
@@ -593,10 +593,10 @@ def _parse_until(raw: str) -> datetime:
 
 test_orders = Router(tags=["test orders"])
 
-TestOrderPage = page_of(TestOrderOut, "TestOrderPage")
+OrderPage = page_of(OrderOut, "OrderPage")
 
 
-@test_orders.get("", response={200: TestOrderPage, **ERRORS}, operation_id="order_list")
+@test_orders.get("", response={200: OrderPage, **ERRORS}, operation_id="order_list")
 def order_list(
     request,
     show: str = Query("all", pattern="^(all|open|failed)$"),
@@ -610,13 +610,13 @@ def order_list(
     return _page(request, orderlog_selectors.order_list(owner=owner, show=show, supplier=supplier_obj), page, page_size)
 
 
-@test_orders.get("/{int:order_id}", response={200: TestOrderOut, **ERRORS}, operation_id="order_detail")
+@test_orders.get("/{int:order_id}", response={200: OrderOut, **ERRORS}, operation_id="order_detail")
 def order_detail(request, order_id: int):
     return get_object_or_404(Order, pk=order_id, owner=request.auth)
 
 
-@test_orders.post("", response={201: TestOrderOut, **WRITE_ERRORS}, operation_id="order_create")
-def order_create(request, payload: TestOrderIn):
+@test_orders.post("", response={201: OrderOut, **WRITE_ERRORS}, operation_id="order_create")
+def order_create(request, payload: OrderIn):
     """Log a test order, with the form's rules (dates that can be true, amounts not negative). Without
     `protection_ends_on`, buyer protection ends the platform's days after `ordered_on`."""
     owner = request.auth

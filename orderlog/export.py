@@ -83,9 +83,3 @@ def order_csv(*, orders: Iterable[Order]) -> str:
     writer = csv.writer(out)
     writer.writerows(order_csv_rows(orders=orders))
     return out.getvalue()
-
-
-# pytest collects imported callables named test_*; these are not tests.
-for _function in list(globals().values()):
-    if callable(_function) and getattr(_function, "__name__", "").startswith("test_"):
-        _function.__test__ = False

@@ -83,8 +83,6 @@ REQUEST_FIELDS = (
 class OrderForm(ModelRulesForm):
     """Log a test order, or correct one (then the supplier is fixed)."""
 
-    __test__ = False
-
     # Longer than a code, so "dollars" gets the helpful message rather than "at most 3 characters".
     currency = forms.CharField(max_length=12, required=False, initial="USD")
 
@@ -153,8 +151,6 @@ class OrderForm(ModelRulesForm):
 
 
 class OrderShipForm(ModelRulesForm):
-    __test__ = False
-
     class Meta:
         model = Order
         fields = ["shipped_on", "tracking_number"]
@@ -168,8 +164,6 @@ class OrderShipForm(ModelRulesForm):
 
 
 class OrderDeliverForm(ModelRulesForm):
-    __test__ = False
-
     class Meta:
         model = Order
         fields = ["delivered_on"]
@@ -188,8 +182,6 @@ SCORE_CHOICES = [(n, str(n)) for n in range(1, 6)]
 
 class OrderCheckForm(ModelRulesForm):
     """The quality check on arrival, with photos."""
-
-    __test__ = False
 
     overall_score = forms.TypedChoiceField(
         label="Overall score (1 = bad, 5 = excellent)", choices=SCORE_CHOICES, coerce=int, widget=forms.RadioSelect
@@ -229,8 +221,6 @@ class OrderCheckForm(ModelRulesForm):
 
 
 class OrderPhotoForm(forms.Form):
-    __test__ = False
-
     photos = PhotosField(label="Add photos", required=True)
 
 
@@ -242,6 +232,4 @@ STATUS_ACTIONS = [
 
 
 class OrderStatusForm(forms.Form):
-    __test__ = False
-
     status = forms.ChoiceField(choices=STATUS_ACTIONS)

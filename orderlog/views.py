@@ -65,7 +65,6 @@ def _add_service_error(form, exc: Exception) -> None:
 
 
 class OrderList(LoginRequiredMixin, generic.ListView):
-    __test__ = False
     template_name = LIST_TEMPLATE
     context_object_name = "orders"
     paginate_by = 50
@@ -100,7 +99,6 @@ class OrderList(LoginRequiredMixin, generic.ListView):
 class OrderDetail(OwnedMixin, generic.DetailView):
     """The order's page; asked by htmx (the "cancel" of an inline form), its row."""
 
-    __test__ = False
     model = Order
     context_object_name = "order"
 
@@ -148,7 +146,6 @@ class OrderCreate(LoginRequiredMixin, generic.CreateView):
     """The full "log a test order" page (prefilled by ?supplier=ID&product=ID), and the inline form of
     the "Test orders" section: an htmx post with ?supplier= answers with that section re-rendered."""
 
-    __test__ = False
     model = Order
     form_class = OrderForm
     template_name = "orderlog/order_form.html"
@@ -214,7 +211,6 @@ class OrderCreate(LoginRequiredMixin, generic.CreateView):
 
 
 class OrderUpdate(OwnedMixin, generic.UpdateView):
-    __test__ = False
     model = Order
     form_class = OrderForm
     template_name = "orderlog/order_form.html"
@@ -240,7 +236,6 @@ class OrderUpdate(OwnedMixin, generic.UpdateView):
 
 
 class OrderDelete(OwnedMixin, generic.DeleteView):
-    __test__ = False
     model = Order
     context_object_name = "order"
     template_name = "orderlog/order_confirm_delete.html"
@@ -303,7 +298,6 @@ class OrderStepView(OwnedMixin, generic.UpdateView):
 
 
 class OrderShip(OrderStepView):
-    __test__ = False
     form_class = OrderShipForm
     title = "Mark shipped"
     step_url = "test_order_ship"
@@ -318,7 +312,6 @@ class OrderShip(OrderStepView):
 
 
 class OrderDeliver(OrderStepView):
-    __test__ = False
     form_class = OrderDeliverForm
     title = "Mark delivered"
     step_url = "test_order_deliver"
@@ -329,7 +322,6 @@ class OrderDeliver(OrderStepView):
 
 
 class OrderCheck(OrderStepView):
-    __test__ = False
     form_class = OrderCheckForm
     title = "Quality check on arrival"
     step_url = "test_order_check"
@@ -364,7 +356,6 @@ class OrderCheck(OrderStepView):
 class OrderStatus(OwnedMixin, generic.detail.SingleObjectMixin, generic.View):
     """Dispute opened, refunded, lost: a POST from a button."""
 
-    __test__ = False
     model = Order
     http_method_names = ["post"]
 
@@ -397,7 +388,6 @@ class OrderStatus(OwnedMixin, generic.detail.SingleObjectMixin, generic.View):
 
 
 class OrderPhotoAdd(OwnedMixin, generic.detail.SingleObjectMixin, generic.View):
-    __test__ = False
     model = Order
     http_method_names = ["post"]
 
@@ -457,7 +447,6 @@ def order_evidence(request, pk: int):
 
 
 class OrderPhotoDelete(LoginRequiredMixin, generic.View):
-    __test__ = False
     http_method_names = ["post"]
 
     def post(self, request, order_pk: int, pk: int):

@@ -23,7 +23,7 @@ from config.web import page_or_fragment
 from monitoring.scheduling import check_now
 from monitoring.statuses import CheckStatus
 
-from . import intake
+from . import imports, intake
 from .forms import PLATFORM_CHOICES, ShopUrlField
 from .models import Product, margin_pct
 from .platforms import Platform
@@ -305,8 +305,8 @@ class ProductImport(LoginRequiredMixin, View):
         report = None
         if form.is_valid():
             try:
-                report = intake.products_import_csv(owner=request.user, file=form.cleaned_data["file"])
-            except intake.ImportFileError as exc:
+                report = imports.products_import_csv(owner=request.user, file=form.cleaned_data["file"])
+            except imports.ImportFileError as exc:
                 form.add_error("file", str(exc))
         return self._render(form, report=report)
 
@@ -314,8 +314,8 @@ class ProductImport(LoginRequiredMixin, View):
         ctx = {
             "form": form,
             "report": report,
-            "max_rows": intake.MAX_IMPORT_ROWS,
-            "columns": intake.COLUMNS,
+            "max_rows": imports.MAX_IMPORT_ROWS,
+            "columns": imports.COLUMNS,
         }
         return render(self.request, page_or_fragment(self.request, IMPORT_TEMPLATE, "report"), ctx)
 
@@ -323,7 +323,7 @@ class ProductImport(LoginRequiredMixin, View):
 @login_required
 @require_GET
 def product_import_example(request):
-    response = HttpResponse(intake.EXAMPLE_CSV, content_type="text/csv; charset=utf-8")
+    response = HttpResponse(imports.EXAMPLE_CSV, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="dropwatch-import-example.csv"'
     response["X-Content-Type-Options"] = "nosniff"
     return response

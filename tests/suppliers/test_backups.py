@@ -197,7 +197,7 @@ def test_add_a_backup_by_url_with_the_preview(alice_client, alice, primary, shop
 def test_csv_import_adds_backups_named_by_id_or_title(alice, primary):
     import io
 
-    from suppliers import intake
+    from suppliers import imports
 
     Product.objects.filter(pk=primary.pk).update(title="Ceramic plant pot")
     csv_text = (
@@ -207,7 +207,7 @@ def test_csv_import_adds_backups_named_by_id_or_title(alice, primary):
         "https://nope.example/pot,Garden hose,\n"
         "https://own.example/pot,,\n"
     )
-    report = intake.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
+    report = imports.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
     results = [(r.row, r.result) for r in report.rows]
     assert results == [(2, "added"), (3, "added"), (4, "rejected"), (5, "added")]
     assert "Backup supplier of “Ceramic plant pot”" in report.rows[0].reason

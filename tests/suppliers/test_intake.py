@@ -13,7 +13,7 @@ from monitoring import tasks
 from monitoring.fetch import reset_fetcher
 from monitoring.observation import Observation, StoreInfo
 from monitoring.statuses import CheckStatus
-from suppliers import intake
+from suppliers import imports, intake
 from suppliers.models import Product, Supplier
 from suppliers.services import DuplicateError
 from tests.support.servers import LocalShop
@@ -408,7 +408,7 @@ def test_import_adds_good_rows_and_reports_bad_ones(alice, queue):
         "https://shop.example.com/products/g,10,USD,-1,,,\n"
         "https://shop.example.com:99999/products/h,10,USD,,,,\n"
     )
-    report = intake.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
+    report = imports.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
     rows = results(report)
     assert [r[:2] for r in rows] == [
         (2, "added"),
@@ -450,7 +450,7 @@ def test_import_adds_good_rows_and_reports_bad_ones(alice, queue):
 def test_semicolons_decimal_commas_and_a_bom(alice):
     csv_text = "\ufeffurl;price;currency;shipping\nhttps://shop.example.com/products/a;12,50;EUR;1,20\n"
     csv_text += "https://shop.example.com/products/b;1.234,50;EUR;\n"
-    report = intake.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode("utf-8")))
+    report = imports.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode("utf-8")))
     assert [r.result for r in report.rows] == ["added", "added"]
     a = Product.objects.get(url="https://shop.example.com/products/a")
     assert (a.my_price, a.shipping_cost, a.my_currency) == (Decimal("12.50"), Decimal("1.20"), "EUR")
@@ -487,13 +487,13 @@ def test_file_limits(alice_client, alice):
     too_big = "url\n" + ("https://shop.example.com/products/" + "x" * 60 + "\n") * 20000
     response = upload(alice_client, too_big)
     assert "1 MiB" in response.content.decode()
-    too_many = "url\n" + "".join(f"https://shop.example.com/products/{i}\n" for i in range(intake.MAX_IMPORT_ROWS + 1))
+    too_many = "url\n" + "".join(f"https://shop.example.com/products/{i}\n" for i in range(imports.MAX_IMPORT_ROWS + 1))
     response = upload(alice_client, too_many)
     assert "2,001 rows" in response.content.decode() and "at most 2,000" in response.content.decode()
     assert not Product.objects.exists()  # a refused file adds nothing
-    exactly = "url\n" + "".join(f"https://shop.example.com/products/{i}\n" for i in range(intake.MAX_IMPORT_ROWS))
+    exactly = "url\n" + "".join(f"https://shop.example.com/products/{i}\n" for i in range(imports.MAX_IMPORT_ROWS))
     response = upload(alice_client, exactly)
-    assert Product.objects.filter(owner=alice).count() == intake.MAX_IMPORT_ROWS
+    assert Product.objects.filter(owner=alice).count() == imports.MAX_IMPORT_ROWS
 
 
 @pytest.mark.parametrize(
@@ -518,13 +518,13 @@ def test_the_supplier_column_uses_this_users_suppliers_only(alice, bob):
         "https://shop.example.com/products/b,Hose Factory\n"
         "https://shop.example.com/products/c,Hose Factory\n"
     )
-    report = intake.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
+    report = imports.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
     assert [r.result for r in report.rows] == ["added"] * 3 and report.suppliers_created == ["Hose Factory"]
     assert Product.objects.get(url="https://shop.example.com/products/a").supplier == alices
     hose = Supplier.objects.get(owner=alice, name="Hose Factory")
     assert Product.objects.filter(supplier=hose).count() == 2
     # Bob's import with the same names creates his own suppliers; Alice's are never touched.
-    report = intake.products_import_csv(owner=bob, file=io.BytesIO(csv_text.encode()))
+    report = imports.products_import_csv(owner=bob, file=io.BytesIO(csv_text.encode()))
     assert [r.result for r in report.rows] == ["added"] * 3
     assert sorted(report.suppliers_created) == ["Hose Factory", "lamp store"]
     for product in Product.objects.filter(owner=bob):
@@ -543,9 +543,9 @@ def test_a_failing_row_does_not_cost_the_others(alice, monkeypatch):
             raise services.DuplicateError("You already watch this product.")
         return real(**kwargs)
 
-    monkeypatch.setattr(intake, "product_create", flaky)
+    monkeypatch.setattr(imports, "product_create", flaky)
     csv_text = "url,supplier\nhttps://x.example/a,\nhttps://x.example/b,New one\nhttps://x.example/c,\n"
-    report = intake.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
+    report = imports.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
     assert [r.result for r in report.rows] == ["added", "skipped", "added"]
     assert not Supplier.objects.exists() and report.suppliers_created == []
 
@@ -568,7 +568,7 @@ def test_the_example_csv_downloads_and_imports(alice_client, alice):
     response = alice_client.get(reverse("product_import_example"))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    report = intake.products_import_csv(owner=alice, file=io.BytesIO(response.content))
+    report = imports.products_import_csv(owner=alice, file=io.BytesIO(response.content))
     assert [r.result for r in report.rows] == ["added", "added"]
     assert Supplier.objects.get(owner=alice).name == "Hose Factory Store"
 
@@ -619,6 +619,6 @@ def test_csv_names_the_variant_by_id_option_text_or_address(alice):
         "https://shop.example.com/products/lamp?variant=222,20,\n"
         "https://shop.example.com/products/lamp,20,Black\n"
     )
-    report = intake.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
+    report = imports.products_import_csv(owner=alice, file=io.BytesIO(csv_text.encode()))
     assert [r.result for r in report.rows] == ["added", "added", "skipped"]
     assert sorted(Product.objects.filter(owner=alice).values_list("variant_sku", flat=True)) == ["222", "Black"]
