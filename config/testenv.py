@@ -1,4 +1,4 @@
-"""Which database and broker the test suite runs on, decided once by config/test_settings.py.
+"""Which database and broker the test suite runs on, decided once by config/testing_settings.py.
 
 `make test` must pass on any machine with no setup:
 - nothing answers at DATABASE_URL (default postgres://dropwatch@127.0.0.1:5432/dropwatch): SQLite;
