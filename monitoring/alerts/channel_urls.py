@@ -23,7 +23,7 @@ and its connection (rebinding) is not caught; redirects are not followed while a
 
 from __future__ import annotations
 
-import threading
+import contextvars
 from contextlib import contextmanager
 from urllib.parse import urlsplit
 
@@ -157,15 +157,16 @@ def mask(url: str) -> str:
 
 # --- no redirects while a channel is sent -------------------------------------------------------------------
 # Apprise's plugins call `requests.post`, which follows redirects: a vetted public server could otherwise
-# answer 307 to an internal address. While `no_redirects()` is active in a thread, requests sees no redirect
-# target in that thread (the 3xx answer is what the plugin gets, and reports as a failure).
+# answer 307 to an internal address. While `no_redirects()` is active, requests sees no redirect
+# target (the 3xx answer is what the plugin gets, and reports as a failure). A context variable,
+# not a thread-local: Apprise runs services in workers with a copy of the caller's context.
 
-_local = threading.local()
+_no_redirects = contextvars.ContextVar("dropwatch_no_redirects", default=False)
 _original_redirect_target = requests.sessions.Session.get_redirect_target
 
 
 def _guarded_redirect_target(self, resp):
-    if getattr(_local, "no_redirects", False):
+    if _no_redirects.get():
         return None
     return _original_redirect_target(self, resp)
 
@@ -175,9 +176,8 @@ requests.sessions.Session.get_redirect_target = _guarded_redirect_target
 
 @contextmanager
 def no_redirects():
-    previous = getattr(_local, "no_redirects", False)
-    _local.no_redirects = True
+    token = _no_redirects.set(True)
     try:
         yield
     finally:
-        _local.no_redirects = previous
+        _no_redirects.reset(token)

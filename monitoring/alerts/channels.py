@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import random
 import re
-import threading
 import uuid
 import zoneinfo
 from datetime import datetime, timedelta
@@ -203,19 +202,6 @@ def deliver(*, now: datetime | None = None) -> dict[str, int]:
     return send_due(now=now)
 
 
-class _ThreadLog(logging.Handler):
-    """Apprise's warnings from this thread only (it says the HTTP status there, and nowhere else)."""
-
-    def __init__(self):
-        super().__init__(level=logging.DEBUG)
-        self.thread = threading.get_ident()
-        self.lines: list[str] = []
-
-    def emit(self, record):
-        if record.thread == self.thread and record.levelno >= logging.WARNING:
-            self.lines.append(record.getMessage())
-
-
 _STATUS = re.compile(r"error=(\d{3})\b")
 _TEMPORARY_4XX = {408, 425, 429}
 
@@ -230,24 +216,36 @@ def push(url: str, title: str, body: str) -> tuple[bool, bool, str]:
     sender = apprise.Apprise(asset=channel_urls._asset())
     if not sender.add(url):
         return False, True, "Apprise cannot read this URL."
-    handler = _ThreadLog()
-    logger = logging.getLogger(apprise.logger.LOGGER_NAME)
-    logger.addHandler(handler)
-    old_level = logger.level
-    if logger.getEffectiveLevel() > logging.WARNING:
-        logger.setLevel(logging.WARNING)
-    try:
-        with channel_urls.no_redirects():
-            ok = sender.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old_level)
+    said_lines: list[str] = []
+
+    def heard(entry, _service):  # Apprise's own account of the call: the HTTP status is only said there
+        said_lines.append(str(entry.message))
+
+    with channel_urls.no_redirects():
+        ok = bool(
+            sender.notify(
+                title=title,
+                body=body,
+                body_format=apprise.NotifyFormat.TEXT,
+                log_callback=heard,
+                log_level=logging.WARNING,
+            )
+        )
     if ok:
         return True, False, ""
-    said = " ".join(handler.lines)[-400:] or "The service did not accept the message."
+    said = _scrub(" ".join(said_lines), url)[-400:] or "The service did not accept the message."
     codes = [int(c) for c in _STATUS.findall(said)]
     permanent = bool(codes) and all(400 <= c < 500 and c not in _TEMPORARY_4XX for c in codes)
     return False, permanent, said
+
+
+def _scrub(text: str, url: str) -> str:
+    """Apprise's messages with any secret-looking part of the URL (tokens, passwords, paths) cut out."""
+    rest = url.split("://", 1)[-1]
+    for part in sorted(re.split(r"[/:@?&=#]+", rest), key=len, reverse=True):
+        if len(part) >= 6 and "." not in part:  # a token, not a host name
+            text = text.replace(part, "…")
+    return text
 
 
 def send_one(message_id: int, *, now: datetime) -> str:
