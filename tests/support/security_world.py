@@ -29,7 +29,7 @@ from accounts.models import settings_for
 from api.tokens import token_create
 from monitoring.alerts import email as alerts
 from monitoring.checking import record_product_check
-from monitoring.models import Email, Finding
+from monitoring.models import Channel, Email, Finding
 from monitoring.observation import Observation, Review, StoreInfo
 from orderlog import photos as orderlog_photos
 from orderlog import services as orderlog_services
@@ -132,6 +132,7 @@ class World:
     token: str  # the user's unsubscribe token
     api_token: object = None  # an API token (its name carries the tag)
     api_key: str = ""  # ... and the token itself
+    channel: object = None  # a notification channel (its name carries the tag)
 
     @property
     def markers(self) -> list[str]:
@@ -195,6 +196,9 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
     (photo,) = orderlog_services.order_photos_add(order=order, photos=[orderlog_photos.photo_validate(upload())])
     alerts.build_emails(now=timezone.now())
     api_token, api_key = token_create(owner=user, name=f"{tag} script")
+    channel = Channel.objects.create(
+        owner=user, name=f"{tag} channel", url=f"slack://T0/B0/{tag}secret", created_at=timezone.now()
+    )
     return World(
         user=user,
         tag=tag,
@@ -207,6 +211,7 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
         token=alerts.unsubscribe_token(user),
         api_token=api_token,
         api_key=api_key,
+        channel=channel,
     )
 
 
@@ -314,6 +319,8 @@ ID_ROUTES: dict[str, Spec] = {
     "test_order_photo": Spec(_photos),
     "test_order_photo_delete": Spec(_photos),
     "api_token_revoke": Spec(_pk("api_token")),
+    "channel_delete": Spec(_pk("channel")),
+    "channel_test": Spec(_pk("channel")),
     "product_history_csv": Spec(_pk("product")),
     "product_history_json": Spec(_pk("product")),
     "supplier_history_csv": Spec(_pk("supplier")),
