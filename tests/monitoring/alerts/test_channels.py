@@ -324,3 +324,18 @@ def test_masking():
     assert channel_urls.mask("jsons://user:pass@hooks.example.com:8443/a/b/c/longtoken") == (
         "jsons://hooks.example.com:8443/…oken"
     )
+
+
+@pytest.mark.django_db
+def test_the_minute_task_sends_email_and_channels(hook, alice, settings):
+    from django.utils import timezone
+
+    from monitoring.tasks import deliver_emails
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    now = timezone.now()
+    channel_for(alice, hook.url(), created_at=now - timedelta(minutes=5))
+    notify(alice, 3, at=now - timedelta(minutes=1))
+    counts = deliver_emails()
+    assert counts["sent"] == 1 and counts["channels"] == {"sent": 1, "retry": 0, "failed": 0}
+    assert len(hook.bodies) == 1
