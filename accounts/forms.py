@@ -3,7 +3,9 @@ from decimal import Decimal
 from django import forms
 
 from config.currencies import clean_currency_code
+from monitoring.alerts import channel_urls
 from monitoring.detect.thresholds import DEFAULTS, SETTINGS, coerce
+from monitoring.models import Channel
 
 from .models import UserSettings
 
@@ -148,3 +150,33 @@ class ThresholdsForm(forms.Form):
                 continue
             result[name] = str(value)
         return result
+
+
+class ChannelForm(forms.ModelForm):
+    """A channel besides email: a name and an Apprise URL, vetted (readable, and not pointing into our network)
+    before it is saved. The URL field never renders its value back: it holds the channel's secrets."""
+
+    url = forms.CharField(
+        label="Apprise URL",
+        max_length=2000,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text="For example slack://TokenA/TokenB/TokenC, tgram://bottoken/ChatID, ntfys://ntfy.example.com/topic "
+        "or jsons://hooks.example.com/dropwatch. It is never shown back in full.",
+    )
+
+    class Meta:
+        model = Channel
+        fields = ["name", "url", "mode", "min_severity", "health_notices"]
+        labels = {
+            "mode": "Send",
+            "min_severity": "Only send problems at least this serious",
+            "health_notices": "Also send “can't verify” notices",
+        }
+
+    def clean_url(self):
+        url = (self.cleaned_data.get("url") or "").strip()
+        try:
+            channel_urls.vet(url)
+        except channel_urls.ChannelRefused as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return url

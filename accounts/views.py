@@ -1,4 +1,5 @@
-"""The user's own pages: settings, what was emailed, and the unsubscribe link from emails."""
+"""The user's own pages: settings (with the channels besides email), what was sent, and the unsubscribe link
+from emails."""
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -6,14 +7,18 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
 
+from monitoring.alerts import channels as channel_sender
 from monitoring.alerts.email import render as render_email
 from monitoring.alerts.email import user_id_from_unsubscribe_token
-from monitoring.models import Email, Notification
+from monitoring.models import Channel, ChannelMessage, Email, Notification
 
-from .forms import NotificationSettingsForm, ThresholdsForm
+from .forms import ChannelForm, NotificationSettingsForm, ThresholdsForm
 from .models import NotifyMode, UserSettings, settings_for
 
 
@@ -33,7 +38,64 @@ def settings_view(request):
             request.user.save(update_fields=["email"])
         messages.success(request, "Settings saved.")
         return redirect("settings")
-    return render(request, "accounts/settings.html", {"form": form, "thresholds": thresholds})
+    return _settings_page(request, form=form, thresholds=thresholds)
+
+
+MAX_CHANNELS = 20
+
+
+def _settings_page(request, *, form=None, thresholds=None, channel_form=None, status=200):
+    prefs = settings_for(request.user)
+    form = form or NotificationSettingsForm(instance=prefs, prefix="n", initial={"email": request.user.email})
+    thresholds = thresholds or ThresholdsForm(overrides=prefs.thresholds, prefix="t")
+    return render(
+        request,
+        "accounts/settings.html",
+        {
+            "form": form,
+            "thresholds": thresholds,
+            "channel_form": channel_form or ChannelForm(prefix="c"),
+            "channels": Channel.objects.filter(owner=request.user),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def channel_add(request):
+    form = ChannelForm(request.POST, prefix="c")
+    if form.is_valid() and Channel.objects.filter(owner=request.user).count() >= MAX_CHANNELS:
+        form.add_error(None, f"You already have {MAX_CHANNELS} channels: delete one first.")
+    if not form.is_valid():
+        return _settings_page(request, channel_form=form, status=400)
+    channel = form.save(commit=False)
+    channel.owner = request.user
+    channel.created_at = timezone.now()  # only what happens from now on goes to it
+    channel.save()
+    messages.success(request, f"Channel “{channel.name}” added.")
+    return redirect(reverse("settings") + "#channels")
+
+
+@login_required
+@require_POST
+def channel_delete(request, pk):
+    channel = get_object_or_404(Channel, pk=pk, owner=request.user)
+    channel.delete()
+    messages.success(request, f"Channel “{channel.name}” deleted.")
+    return redirect(reverse("settings") + "#channels")
+
+
+@login_required
+@require_POST
+def channel_test(request, pk):
+    """Send a test message now; with htmx the result replaces the button's status line in place."""
+    channel = get_object_or_404(Channel, pk=pk, owner=request.user)
+    ok, said = channel_sender.send_test(channel)
+    if request.htmx:
+        return render(request, "accounts/_channel_test.html", {"channel": channel, "ok": ok, "said": said})
+    (messages.success if ok else messages.error)(request, f"{channel.name}: {said}")
+    return redirect(reverse("settings") + "#channels")
 
 
 @login_required
@@ -42,10 +104,21 @@ def email_log(request):
     page = Paginator(emails, 25).get_page(request.GET.get("page"))
     waiting = Notification.objects.filter(owner=request.user, email__isnull=True, skipped="").count()
     skipped = Notification.objects.filter(owner=request.user).exclude(skipped="").order_by("-created_at")[:20]
+    channel_messages = (
+        ChannelMessage.objects.filter(owner=request.user)
+        .select_related("channel")
+        .prefetch_related("attempt_log", "items")[:50]
+    )
     return render(
         request,
         "accounts/email_log.html",
-        {"page_obj": page, "emails": page.object_list, "waiting": waiting, "skipped": skipped},
+        {
+            "page_obj": page,
+            "emails": page.object_list,
+            "waiting": waiting,
+            "skipped": skipped,
+            "channel_messages": channel_messages,
+        },
     )
 
 

@@ -337,3 +337,107 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return f"{self.role} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Channel(models.Model):
+    """A place besides email where a user's alerts go, given as an Apprise URL (Slack, Telegram, ntfy, a JSON
+    webhook, ...). The URL holds the channel's secrets (tokens, passwords): it is stored as given, used only
+    by the sender, and never shown back in full (`masked_url`)."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATE = "immediate", "Immediately"
+        DIGEST = "digest", "A daily digest"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channels")
+    name = models.CharField(max_length=100)
+    url = models.TextField()
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+    min_severity = models.PositiveSmallIntegerField(choices=Severity.choices, default=Severity.WARNING)
+    health_notices = models.BooleanField(default=True, help_text="Also send “can't verify” notices.")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField()
+    last_digest_on = models.DateField(null=True, blank=True, editable=False)  # the user's local date
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def masked_url(self) -> str:
+        from .alerts.channel_urls import mask
+
+        return mask(self.url)
+
+
+class ChannelMessage(models.Model):
+    """One message to one channel carrying a batch of notifications: the channel's twin of `Email`, with the
+    same outbox fields (claimed by a conditional UPDATE with a lease, retried with backoff)."""
+
+    Status = Email.Status
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="channel_messages")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(max_length=10, choices=Email.Kind.choices)
+    subject = models.CharField(max_length=300, blank=True)
+    message_id = models.CharField(max_length=200, unique=True)  # stable: a re-send carries the same id
+    status = models.CharField(max_length=10, choices=Email.Status.choices, default=Email.Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)  # a sender's lease
+    last_error = models.CharField(max_length=500, blank=True)
+    permanent_failure = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    items = models.ManyToManyField(Notification, through="ChannelItem", related_name="channel_messages")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="channelmessage_due_idx",
+            ),
+            models.Index(fields=["owner", "-created_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} to {self.channel_id} ({self.status})"
+
+
+class ChannelItem(models.Model):
+    """A notification's fate on one channel: in exactly one message, or skipped (and why). The unique pair
+    is what makes one notification go at most once to each channel."""
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="items")
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="channel_items")
+    message = models.ForeignKey(ChannelMessage, on_delete=models.CASCADE, null=True, blank=True)
+    skipped = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["channel", "notification"], name="channelitem_once")]
+
+    def __str__(self):
+        return f"notification {self.notification_id} on channel {self.channel_id}"
+
+
+class ChannelAttempt(models.Model):
+    """Each try at sending a channel message, as listed on the "What Dropwatch sent you" page."""
+
+    class Outcome(models.TextChoices):
+        SENT = "sent", "Sent"
+        RETRY = "retry", "Will retry"
+        FAILED = "failed", "Failed"
+
+    message = models.ForeignKey(ChannelMessage, on_delete=models.CASCADE, related_name="attempt_log")
+    at = models.DateTimeField()
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.outcome} at {self.at}"

@@ -7,6 +7,7 @@ from celery import shared_task
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
+from .alerts import channels
 from .alerts.email import deliver
 from .checking import run_product_check, run_supplier_check
 from .models import WorkerHeartbeat
@@ -60,8 +61,12 @@ def thin_snapshots() -> int:
 
 @shared_task(name="monitoring.deliver_emails", **DB_RETRY)
 def deliver_emails() -> dict:
-    """Build the emails that are due from the outbox and send what is pending (one minute cadence)."""
-    return deliver(now=timezone.now())
+    """Build the emails and channel messages that are due from the outbox and send what is pending (one minute
+    cadence). Email first; a channel problem never holds email back (each sender logs its own failures)."""
+    now = timezone.now()
+    counts = deliver(now=now)
+    counts["channels"] = channels.deliver(now=now)
+    return counts
 
 
 @shared_task(name="monitoring.refresh_rates", **DB_RETRY)

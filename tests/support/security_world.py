@@ -29,7 +29,7 @@ from accounts.models import settings_for
 from api.tokens import token_create
 from monitoring.alerts import email as alerts
 from monitoring.checking import record_product_check
-from monitoring.models import Email, Finding
+from monitoring.models import Channel, Email, Finding
 from monitoring.observation import Observation, Review, StoreInfo
 from orderlog import photos as orderlog_photos
 from orderlog import services as orderlog_services
@@ -133,6 +133,7 @@ class World:
     api_token: object = None  # an API token (its name carries the tag)
     alternative: object = None  # a backup source of `product`
     api_key: str = ""  # ... and the token itself
+    channel: object = None  # a notification channel (its name carries the tag)
 
     @property
     def markers(self) -> list[str]:
@@ -202,6 +203,9 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
         platform="structured",
         backs_up=product,
     )
+    channel = Channel.objects.create(
+        owner=user, name=f"{tag} channel", url=f"slack://T0/B0/{tag}secret", created_at=timezone.now()
+    )
     return World(
         user=user,
         tag=tag,
@@ -215,6 +219,7 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
         api_token=api_token,
         api_key=api_key,
         alternative=alternative,
+        channel=channel,
     )
 
 
@@ -332,6 +337,8 @@ ID_ROUTES: dict[str, Spec] = {
     "test_order_photo": Spec(_photos),
     "test_order_photo_delete": Spec(_photos),
     "api_token_revoke": Spec(_pk("api_token")),
+    "channel_delete": Spec(_pk("channel")),
+    "channel_test": Spec(_pk("channel")),
     "product_history_csv": Spec(_pk("product")),
     "product_history_json": Spec(_pk("product")),
     "supplier_history_csv": Spec(_pk("supplier")),
