@@ -497,7 +497,7 @@ def test_htmx_error_answers_show_in_place_and_focus_stays_on_the_finding(make_pa
     finding = page.locator("#attention article.finding").first
     finding.get_by_role("button", name=re.compile("^Acknowledge")).click()
     expect(page.locator("#attention article.finding").first.locator(".tag", has_text="Acknowledged")).to_be_visible()
-    page.wait_for_function("document.activeElement.matches('article.finding')", timeout=3000)  # after htmx settles
+    expect(page.locator("#attention article.finding:focus")).to_have_count(1, timeout=3000)  # after htmx settles
     page.locator("#attention article.finding").first.get_by_role("button", name="1 week").click()
     expect(page.locator("#attention article.finding").first.locator(".tag", has_text="Snoozed until")).to_be_visible()
     assert_not_reloaded(page)
