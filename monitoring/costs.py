@@ -12,6 +12,20 @@ from suppliers.models import Product
 from .rates import rates_for
 
 
+def _lazy_rate(currency: str, manual):
+    """A rate lookup that reads the rate table only when something needs converting (most checks compare
+    prices in one currency and never ask)."""
+    table = None
+
+    def rate(source: str, target: str):
+        nonlocal table
+        if table is None:
+            table = rates_for(currency=currency, manual=manual)
+        return table.rate(source, target)
+
+    return rate
+
+
 def product_landed_cost(
     product: Product,
     prefs,
@@ -33,7 +47,7 @@ def product_landed_cost(
         shipping_currency=shipping_currency or currency,
         fee_pct=prefs.order_fee_pct,
         fixed_fee=prefs.order_fee_fixed,
-        rate=rates_for(currency=my_currency, manual=prefs.manual_rates).rate,
+        rate=_lazy_rate(my_currency, prefs.manual_rates),
     )
 
 

@@ -31,6 +31,7 @@ class LandedCost:
     total: Decimal | None = None
     margin_pct: Decimal | None = None
     unknown: str = ""  # why the total or the margin cannot be known ("" when both are)
+    fee_pct: Decimal = Decimal(0)  # the per-order fee in % of the selling price, counted among the terms
     rates: tuple[str, ...] = field(default_factory=tuple)  # the rates used, as labels
 
     @property
@@ -82,10 +83,11 @@ def landed_cost(
     if fixed_fee:
         terms.append(CostTerm("Fixed fee per order", fixed_fee))
     total = sum((t.amount for t in terms), Decimal(0))
+    fee = fee_pct if (fee_pct and my_price) else Decimal(0)
     if not my_price or my_price <= 0:
-        return LandedCost(target, tuple(terms), total, unknown="Set your selling price to see the margin.")
+        return LandedCost(target, tuple(terms), total, unknown="Set your selling price to see the margin.", fee_pct=fee)
     margin = (my_price - total) / my_price * HUNDRED
-    return LandedCost(target, tuple(terms), total, margin, rates=tuple(labels))
+    return LandedCost(target, tuple(terms), total, margin, rates=tuple(labels), fee_pct=fee)
 
 
 def margin_pct(*, my_price, price, shipping_cost=None, my_currency: str = "", currency: str = ""):
@@ -103,7 +105,7 @@ def price_for_margin(*, landed: LandedCost, my_price: Decimal, min_margin_pct: D
     with the price): p such that (p - fixed - p*fee%) / p = min%."""
     if landed.total is None or my_price is None or my_price <= 0:
         return None
-    pct_fee = sum((t.amount for t in landed.terms if t.label.startswith("Payment")), Decimal(0)) / my_price
+    pct_fee = landed.fee_pct / HUNDRED
     fixed = landed.total - pct_fee * my_price
     share = 1 - min_margin_pct / HUNDRED - pct_fee
     if share <= 0:

@@ -221,3 +221,13 @@ def test_rate_noise_near_the_threshold_does_not_flap():
         assert rules.rule_margin_low(quiet).action == "clear"  # above the minimum: nothing opens
         held = replace(quiet, open=is_open)
         assert rules.rule_margin_low(held).action == "hold"  # open: inside the recovery band, not resolved
+
+
+def test_the_price_that_restores_the_margin_counts_the_percentage_fee():
+    def cost(my_price):
+        return landed_cost(
+            price=D("10.00"), currency="EUR", my_price=my_price, fee_pct=D("3"), fixed_fee=D("0.30"), rate=RATES.rate
+        )
+
+    target = price_for_margin(landed=cost(D("12.00")), my_price=D("12.00"), min_margin_pct=D("20"))
+    assert cost(target).margin_pct.quantize(D("0.1")) == D("20.0")  # the fee grows with the new price
