@@ -231,7 +231,7 @@ def _products(user):
 def _product_out(p: Product) -> dict:
     data = {f: getattr(p, f) for f in ProductOut.model_fields if hasattr(p, f) and f not in ("variant",)}
     data["variant"] = p.variant_sku
-    data["margin_pct"] = p.margin_pct
+    data["margin_pct"] = getattr(p, "margin", None)  # the list columns' margin: landed and converted when known
     data["open_findings"] = getattr(p, "open_count", 0)
     return data
 

@@ -9,6 +9,7 @@ import io
 import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
@@ -266,7 +267,7 @@ def test_products_list_with_filters_and_detail(alice, alice_api, world, bob_worl
     assert bad.status_code == 422 and error_of(bad)["code"] == "invalid" and error_of(bad)["details"]
 
     detail = alice_api.get(f"{API}/products/{world.product.pk}").json()
-    assert detail["price"] == "12.5000" or detail["price"] == "12.50" or float(detail["price"]) == 12.5
+    assert Decimal(detail["price"]) == Decimal("12.5")
     assert detail["in_stock"] is False and detail["open_findings"] == 2
     assert detail["supplier_id"] == world.supplier.pk
     assert float(detail["margin_pct"]) == pytest.approx(58.33, abs=0.01)
