@@ -38,10 +38,70 @@ from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
 
-from .common import ROOT, Result, ShopProcess, bench_database, bench_user, median, ms, percentile, run_alone, verdict
+from .common import ROOT, Result, ShopProcess, bench_database, bench_user, median, ms, run_alone, verdict
 
 TARGET_RATIO = 0.70
-PARKED_QUEUE = "bench.parked"
+# Page kinds (bench.shop routes): a page whose price moves on every fetch (every check reads it in full), the
+# same page every time (the content digest skips it), and the same page with an ETag (the shop answers 304).
+KINDS = ("changing", "product", "etag")
+_ROUTE = {"queue": "bench.today"}
+
+
+def route_checks_to(worker) -> None:
+    _ROUTE["queue"] = worker.queue
+
+
+def _route(name, args, kwargs, options, task=None, **kw):
+    return {"queue": _ROUTE["queue"]} if name == "monitoring.check_product" else None
+
+
+# --- CPU accounting (Linux /proc): the worker's processes, the database backends serving it, the tick ------
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def proc_cpu(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime
+
+
+def group_cpu(pgid: int) -> float:
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.getpgid(int(entry)) == pgid:
+                    total += proc_cpu(int(entry))
+            except OSError:
+                continue
+    return total
+
+
+def other_backends() -> list[int]:
+    """PostgreSQL backends on the bench database other than this process's own (the worker's)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cur:
+        cur.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return [row[0] for row in cur.fetchall()]
+
+
+def own_backend() -> int | None:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cur:
+        cur.execute("SELECT pg_backend_pid()")
+        return cur.fetchone()[0]
+
+
 WORKER_ENV = {
     "FETCH_ALLOWED_HOSTS": "127.0.0.1",
     "FETCH_HOST_INTERVAL": "0",
@@ -61,14 +121,15 @@ class Worker:
         pool: str = "prefork",
         env: dict | None = None,
         name: str = "bench",
-        parked: bool = False,
+        root: Path = ROOT,
     ):
         from celery.utils.nodenames import host_format
 
+        self.name = name
         self.node = host_format(f"{name}@%h")
-        # A parked worker listens only to a queue nobody uses until consume(True) points it at the real one:
-        # two workers can then take turns, round by round, on the same machine state.
-        self.parked = parked
+        # Each worker listens to its own queue, and the bench routes a round's checks to one of them
+        # (route_checks_to): two workers take turns, round by round, on the same machine state, on any broker.
+        self.queue = f"bench.{name}"
         environment = dict(os.environ)
         environment.update(DJANGO_SETTINGS_MODULE="config.settings", PYTHONUNBUFFERED="1", **WORKER_ENV)
         environment.update(env or {})
@@ -92,9 +153,10 @@ class Worker:
                 self.node,
                 "--without-gossip",
                 "--without-mingle",
-                *(["--queues", PARKED_QUEUE] if parked else []),
+                "--queues",
+                self.queue,
             ],
-            cwd=ROOT,
+            cwd=root,
             env=environment,
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
@@ -111,16 +173,9 @@ class Worker:
             time.sleep(0.1)
         raise RuntimeError(f"worker not ready after {timeout} s:\n{self.tail()}")
 
-    def consume(self, on: bool) -> None:
-        """Start or stop consuming the app's default queue (Celery remote control; needs Redis)."""
-        from config.celery import app
-
-        queue = app.conf.task_default_queue
-        control = app.control.add_consumer if on else app.control.cancel_consumer
-        if not control(queue, destination=[self.node], reply=True, timeout=10):
-            raise RuntimeError(f"worker {self.node} did not answer the remote control")
-        if not on:
-            time.sleep(1.2)  # past kombu's 1 s BRPOP: no read of the queue is still in flight
+    def cpu_seconds(self) -> float:
+        """User + system CPU of the worker's process group (its main process and its pool child)."""
+        return group_cpu(self.proc.pid)
 
     def tail(self, chars: int = 3000) -> str:
         return self.log.read_text(errors="replace")[-chars:]
@@ -188,13 +243,22 @@ def celery_round(worker: Worker, ids) -> dict:
     _, offset = worker.task_runtimes(0)
     since = Snapshot.objects.aggregate(m=Max("id"))["m"] or 0
     expected = Snapshot.objects.filter(product_id__in=ids).count() + len(ids)
+    route_checks_to(worker)
+    mine = own_backend()
+    backends = {pid: proc_cpu(pid) for pid in other_backends()}
+    worker_cpu = worker.cpu_seconds()
+    tick_cpu = time.process_time() + (proc_cpu(mine) if mine else 0.0)
     start = time.perf_counter()
     dispatched = tick()["products"]
     dispatch_seconds = time.perf_counter() - start
+    tick_cpu = time.process_time() + (proc_cpu(mine) if mine else 0.0) - tick_cpu
     try:
         end = wait_round(ids, expected, worker)
     except RuntimeError as exc:
         raise RuntimeError(f"{exc}\nworker log:\n{worker.tail()}") from None
+    worker_cpu = worker.cpu_seconds() - worker_cpu
+    # A backend that started during the round counts whole; this process's own (the tick, the polling) is apart.
+    db_cpu = sum(proc_cpu(pid) - backends.get(pid, 0.0) for pid in set(other_backends()) | set(backends))
     time.sleep(0.3)  # let the worker's log catch up with its last 'succeeded' line
     runtimes, _ = worker.task_runtimes(offset)
     new = Snapshot.objects.filter(product_id__in=ids, id__gt=since)
@@ -206,17 +270,12 @@ def celery_round(worker: Worker, ids) -> dict:
         "task_runtimes": runtimes,
         "gaps": [(b - a).total_seconds() for a, b in itertools.pairwise(taken)],
         "statuses": set(new.values_list("status", flat=True)),
+        "cpu": {"worker": worker_cpu / len(ids), "db": db_cpu / len(ids), "tick": tick_cpu / len(ids)},
     }
 
 
 def measured_round(worker: Worker, ids) -> dict:
-    if worker.parked:
-        worker.consume(True)
-    try:
-        return celery_round(worker, ids)
-    finally:
-        if worker.parked:
-            worker.consume(False)
+    return celery_round(worker, ids)
 
 
 def merge_rounds(rounds: list[dict], n: int) -> dict:
@@ -229,21 +288,30 @@ def merge_rounds(rounds: list[dict], n: int) -> dict:
         "statuses": set().union(*(r["statuses"] for r in rounds)),
         "dispatched": rounds[-1]["dispatched"],
         "dispatch_seconds": rounds[-1]["dispatch_seconds"],
+        "cpu": {part: median([r["cpu"][part] for r in rounds]) for part in ("worker", "db", "tick")},
+        "cpu_all": [sum(r["cpu"].values()) for r in rounds],
     }
 
 
-def take_turns(workers: dict[str, Worker], ids, rounds: int, between=None) -> dict[str, dict]:
-    """A warm-up round per worker, then `rounds` measured rounds each, in turn (A B, then B A, …) so that
-    drift in the machine's speed hits them alike; `between()` runs before each turn (the bare loop)."""
-    warm = {name: measured_round(worker, ids) for name, worker in workers.items()}
-    measured: dict[str, list] = {name: [] for name in workers}
+def take_turns(workers: dict[str, Worker], ids_by_kind: dict, rounds: int, between=None) -> dict[str, dict]:
+    """A warm-up round per worker and page kind, then `rounds` measured rounds each, in turn (A B, then B A, …)
+    so that drift in the machine's speed hits them alike; `between()` runs before each turn (the bare loop).
+    Returns {kind: {worker: {"warm", "timed"}}}."""
+    warm = {kind: {name: measured_round(w, ids) for name, w in workers.items()} for kind, ids in ids_by_kind.items()}
+    measured: dict = {kind: {name: [] for name in workers} for kind in ids_by_kind}
     order = list(workers)
     for i in range(rounds):
         if between is not None:
             between()
-        for name in order if i % 2 == 0 else reversed(order):
-            measured[name].append(measured_round(workers[name], ids))
-    return {name: {"warm": warm[name], "timed": merge_rounds(measured[name], len(ids))} for name in workers}
+        for kind, ids in ids_by_kind.items():
+            for name in order if i % 2 == 0 else reversed(order):
+                measured[kind][name].append(measured_round(workers[name], ids))
+    return {
+        kind: {
+            name: {"warm": warm[kind][name], "timed": merge_rounds(measured[kind][name], len(ids))} for name in workers
+        }
+        for kind, ids in ids_by_kind.items()
+    }
 
 
 def bare_loop(urls) -> tuple[float, list[float], set]:
@@ -280,13 +348,13 @@ def claim_all(ids):
 # Stages of run_product_check timed in-process: (module attribute, label, inside record_product_check?).
 STAGES = [
     ("claim_start", "claim_start: conditional UPDATE", False),
-    ("fetch_context_for", "fetch_context_for: settings_for(owner)", False),
-    ("observe_url", "observe_url: fetch + parse", False),
+    ("observe_url", "observe_url: fetch + parse (siblings, other adapters)", False),
+    ("observe_url_conditional", "observe_url_conditional: fetch + parse", False),
+    ("_record_unchanged", "_record_unchanged: the cheap record", False),
     ("record_product_check", "record_product_check", False),
     ("_product_history", "_product_history: 45 days of snapshots", True),
     ("_store_reviews", "_store_reviews: INSERT … ON CONFLICT", True),
     ("_attach_supplier", "_attach_supplier", True),
-    ("thresholds_for", "thresholds_for: settings_for(owner) again", True),
     ("open_findings_by_kind", "open_findings_by_kind", True),
     ("_negative_reviews", "_negative_reviews", True),
     ("rules.price_baseline", "rules.price_baseline", True),
@@ -401,16 +469,30 @@ def _trim_profile(text: str) -> str:
 
 def run(argv=None) -> Result:
     parser = argparse.ArgumentParser(prog="python -m bench.pipeline")
-    parser.add_argument("--products", type=int, default=200)
+    parser.add_argument("--products", type=int, default=200, help="products per page kind")
     parser.add_argument("--rounds", type=int, default=3, help="measured rounds per worker (after a warm-up round)")
     parser.add_argument("--page-kib", type=int, default=60, help="size of each generated product page")
+    parser.add_argument(
+        "--kinds",
+        default=",".join(KINDS),
+        help="page kinds, each with its own products: changing (price moves every fetch), product (the same "
+        "page: digest skip), etag (the same page with an ETag: 304)",
+    )
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the checks even on PASS")
     parser.add_argument(
         "--what-if",
         action="store_true",
         help="also measure the worker of bench/whatif_*.py (one configuration change), in turns with today's",
     )
+    parser.add_argument(
+        "--vs-root",
+        type=Path,
+        help="also measure a worker run from another checkout (e.g. a worktree of the previous commit), in turns",
+    )
     args = parser.parse_args(argv)
+    kinds = [k for k in args.kinds.split(",") if k]
+    if not kinds or set(kinds) - set(KINDS):
+        parser.error(f"--kinds: any of {', '.join(KINDS)}")
     started = time.monotonic()
     n = args.products
     result = Result(
@@ -418,25 +500,29 @@ def run(argv=None) -> Result:
     )
     with bench_database() as svc, ShopProcess(product_bytes=args.page_kib * 1024) as shop:
         from accounts.models import settings_for
+        from config.celery import app
         from suppliers import services as catalogue
 
+        app.conf.task_routes = (_route,)
         owner = bench_user()
         settings_for(owner)
-        products = [
-            catalogue.product_create(owner=owner, url=shop.url(f"/product/{i}"), platform="structured")
-            for i in range(1, n + 1)
-        ]
-        ids = [p.pk for p in products]
-        urls = [p.url for p in products]
+        ids_by_kind, urls_by_kind = {}, {}
+        for k, kind in enumerate(kinds):
+            products = [
+                catalogue.product_create(owner=owner, url=shop.url(f"/{kind}/{k * 100_000 + i}"), platform="structured")
+                for i in range(1, n + 1)
+            ]
+            ids_by_kind[kind] = [p.pk for p in products]
+            urls_by_kind[kind] = [p.url for p in products]
+        main_kind = kinds[0]
 
-        # The what-if worker needs Celery's remote control (Redis) to take turns with today's worker.
-        with_whatif = args.what_if and svc.postgres and bool(svc.redis_url)
-        workers = {"today": Worker(svc.data_dir, name="today", parked=with_whatif)}
-        if with_whatif:
+        workers = {"today": Worker(svc.data_dir, name="today")}
+        if args.vs_root:
+            workers["before"] = Worker(svc.data_dir, name="before", root=args.vs_root.resolve())
+        if args.what_if:
             workers["whatif"] = Worker(
                 svc.data_dir,
                 name="whatif",
-                parked=True,
                 app="bench.whatif_app",
                 env={"DJANGO_SETTINGS_MODULE": "bench.whatif_settings"},
             )
@@ -444,171 +530,141 @@ def run(argv=None) -> Result:
         try:
             for worker in workers.values():
                 worker.wait_ready()
-            sessions = take_turns(workers, ids, args.rounds, between=lambda: bare_runs.append(bare_loop(urls)))
+            sessions = take_turns(
+                workers, ids_by_kind, args.rounds, between=lambda: bare_runs.append(bare_loop(urls_by_kind[main_kind]))
+            )
         finally:
             for worker in workers.values():
                 worker.stop()
-        bare_runs.append(bare_loop(urls))
+        bare_runs.append(bare_loop(urls_by_kind[main_kind]))
         bare_seconds = sum(r[0] for r in bare_runs)
         bare_samples = [x for r in bare_runs for x in r[1]]
         bare_rate = median([n / r[0] for r in bare_runs])  # rates are medians of rounds: one noisy round moves less
-        timed, warm = sessions["today"]["timed"], sessions["today"]["warm"]
-        pipe_rate = median(timed["rates"])
+
+        result.headers = [
+            "pages",
+            "worker",
+            "checks/s",
+            "per check ms",
+            "task ms",
+            "CPU-ms worker",
+            "+ DB",
+            "+ tick",
+            "= all",
+            "vs bare",
+        ]
+        result.rows = [
+            [
+                f"{main_kind}: bare fetch+parse loop (no DB)",
+                "-",
+                f"{bare_rate:.1f}",
+                ms(median(bare_samples)),
+                "-",
+                "-",
+                "-",
+                "-",
+                "-",
+                "1.00",
+            ]
+        ]
+        figures: dict = {}
+        for kind in kinds:
+            for name in workers:
+                timed = sessions[kind][name]["timed"]
+                rate = median(timed["rates"])
+                cpu = timed["cpu"]
+                all_cpu = median(timed["cpu_all"])
+                figures[(kind, name)] = (rate, all_cpu, cpu)
+                rt = timed["task_runtimes"]
+                result.rows.append(
+                    [
+                        kind,
+                        name,
+                        f"{rate:.1f}",
+                        ms(1 / rate),
+                        ms(median(rt)) if rt else "-",
+                        ms(cpu["worker"]),
+                        ms(cpu["db"]),
+                        ms(cpu["tick"]),
+                        ms(all_cpu),
+                        f"{rate / bare_rate:.2f}",
+                    ]
+                )
+                result.notes.append(
+                    f"{kind} / {name}: rounds "
+                    + ", ".join(f"{r:.1f}" for r in timed["rates"])
+                    + " checks/s; CPU-ms per check (all) "
+                    + ", ".join(f"{x * 1000:.1f}" for x in timed["cpu_all"])
+                    + f"; statuses {sorted(timed['statuses'])}"
+                )
+                if timed["statuses"] != {"ok"}:
+                    result.verdicts.append(f"WARN  {kind}/{name} snapshots were {sorted(timed['statuses'])}")
+        result.notes.append(
+            "checks/s and CPU = medians of the rounds; CPU-ms per check = the worker's processes + the PostgreSQL "
+            "backends serving them + the tick (this process and its backend during tick()), Redis not counted; "
+            f"bare loop rounds: {', '.join(f'{n / r[0]:.0f}' for r in bare_runs)} checks/s ({bare_seconds:.1f} s)"
+        )
+        if "before" in workers:
+            for kind in kinds:
+                (rate, cpu, _), (rate0, cpu0, _) = figures[(kind, "today")], figures[(kind, "before")]
+                result.verdicts.append(
+                    f"{kind}: today {rate:.1f} checks/s vs before {rate0:.1f} ({rate / rate0:.2f}×); CPU per check "
+                    f"{cpu * 1000:.1f} vs {cpu0 * 1000:.1f} ms ({cpu0 / cpu:.2f}× less)"
+                )
+
+        pipe_rate = figures[(main_kind, "today")][0]
         ratio = pipe_rate / bare_rate
         ok = ratio >= TARGET_RATIO
-
-        whatif = sessions["whatif"]["timed"] if with_whatif else None
-
-        stages, _ = in_process_round(ids)
-        queries_per_check, query_groups, sql_seconds = query_round(ids)
-        in_process_rate = 1 / stages[TOTAL]
-
-        def row(label, checks, seconds, per_check, rate):
-            return [
-                label,
-                str(checks),
-                f"{seconds:.2f}",
-                f"{rate:.1f}",
-                ms(median(per_check)),
-                ms(percentile(per_check, 95)),
-                f"{rate / bare_rate:.2f}",
-            ]
-
-        result.headers = ["mode", "checks", "seconds", "checks/s", "per check median ms", "p95 ms", "vs bare"]
-        result.rows = [
-            row("bare fetch+parse loop (no DB)", n * len(bare_runs), bare_seconds, bare_samples, bare_rate),
-            row("pipeline: tick → celery worker", timed["checks"], timed["seconds"], timed["gaps"], pipe_rate),
-            row("  first round (cold worker)", n, warm["seconds"], warm["gaps"], n / warm["seconds"]),
-        ]
-        if whatif is not None:
-            result.rows.append(
-                row(
-                    "  what-if: worker keeps its DB connection",
-                    whatif["checks"],
-                    whatif["seconds"],
-                    whatif["gaps"],
-                    median(whatif["rates"]),
-                )
-            )
-        result.rows.append(
-            [
-                "  same checks in-process (no Celery)",
-                str(n),
-                f"{n * stages[TOTAL]:.2f}",
-                f"{in_process_rate:.1f}",
-                "-",
-                "-",
-                f"{in_process_rate / bare_rate:.2f}",
-            ]
-        )
-
-        rt = timed["task_runtimes"]
-        result.notes.append(
-            "bare loop rounds: "
-            + ", ".join(f"{n / r[0]:.0f}" for r in bare_runs)
-            + " checks/s; pipeline rounds: "
-            + ", ".join(f"{r:.1f}" for r in timed["rates"])
-            + f" checks/s; tick() claimed and dispatched {timed['dispatched']} "
-            + f"in {timed['dispatch_seconds'] * 1000:.0f} ms"
-        )
-        result.notes.append(
-            "checks/s = the median round's rate; 'per check' of the pipeline rows = the gap between consecutive "
-            "snapshots"
-        )
-        if rt:
-            result.notes.append(
-                f"worker task runtime (Celery's 'succeeded in'): median {ms(median(rt))} ms, "
-                f"p95 {ms(percentile(rt, 95))} ms over {len(rt)} tasks, "
-                f"of {ms(timed['seconds'] / timed['checks'])} ms per check"
-            )
-        if whatif is not None and whatif["task_runtimes"]:
-            wrt = whatif["task_runtimes"]
-            result.notes.append(
-                f"what-if worker task runtime: median {ms(median(wrt))} ms, p95 {ms(percentile(wrt, 95))} ms; "
-                f"rounds: {', '.join(f'{r:.1f}' for r in whatif['rates'])} checks/s"
-            )
-        for name, st in (("bare", set().union(*(r[2] for r in bare_runs))), ("pipeline", timed["statuses"])):
-            if st != {"ok"}:
-                result.verdicts.append(f"WARN  {name} observations were {sorted(st)}, expected only ok")
-
-        # Where one check's time goes (in-process, same checks, no Celery).
-        pipeline_per_check = 1 / pipe_rate
-        breakdown = [
-            "",
-            "Where one pipeline check's time goes (mean per check; the stages measured in-process, no Celery):",
-        ]
+        stages, _ = in_process_round(ids_by_kind[main_kind])
+        queries_per_check, query_groups, sql_seconds = query_round(ids_by_kind[main_kind])
+        breakdown = ["", f"Where one check's time goes in-process ({main_kind} pages, mean per check, no Celery):"]
 
         def line(label, seconds, indent=2):
-            share = seconds / pipeline_per_check
-            breakdown.append(f"{' ' * indent}{label:{60 - indent}s} {seconds * 1000:7.2f} ms  {share:5.0%}")
+            breakdown.append(f"{' ' * indent}{label:{60 - indent}s} {seconds * 1000:7.2f} ms")
 
-        line("pipeline check (tick → worker), all in", pipeline_per_check)
-        line("Celery + broker + new DB connection per task", pipeline_per_check - stages[TOTAL], 4)
-        line(TOTAL, stages[TOTAL], 4)
+        line(TOTAL, stages[TOTAL])
         for attr, label, inner in STAGES:
             if attr == "record_product_check":
-                line(LOAD, stages[LOAD], 6)
+                line(LOAD, stages[LOAD], 4)
             if not inner:
-                line(label, stages.get(attr, 0.0), 6)
+                line(label, stages.get(attr, 0.0), 4)
         for attr, label, inner in STAGES:
             if inner:
-                line(label, stages.get(attr, 0.0), 8)
-        line(RECORD_REST, stages[RECORD_REST], 8)
+                line(label, stages.get(attr, 0.0), 6)
+        line(RECORD_REST, stages[RECORD_REST], 6)
         breakdown.append(
             f"SQL: {queries_per_check:.1f} statements per check, {sql_seconds * 1000:.2f} ms of database time; "
             "by shape (statements per check, ms per check):"
         )
-        for shape, (count, seconds) in sorted(query_groups.items(), key=lambda kv: -kv[1][1])[:12]:
+        for shape, (count, seconds) in sorted(query_groups.items(), key=lambda kv: -kv[1][1])[:14]:
             breakdown.append(f"  {shape:44s} {count:5.1f}  {seconds * 1000:6.2f}")
         result.notes += breakdown
-
         result.verdicts.insert(
             0,
             verdict(
                 ok,
-                f"pipeline {pipe_rate:.1f} checks/s = {ratio:.0%} of the bare {bare_rate:.1f}/s "
+                f"pipeline ({main_kind} pages) {pipe_rate:.1f} checks/s = {ratio:.0%} of the bare {bare_rate:.1f}/s "
                 f"(target ≥ {TARGET_RATIO:.0%})",
             ),
         )
-        if whatif is not None:
-            whatif_rate = median(whatif["rates"])
-            result.verdicts.append(
-                verdict(
-                    whatif_rate / bare_rate >= TARGET_RATIO,
-                    f"what-if (DB connection kept across tasks): {whatif_rate:.1f} checks/s = "
-                    f"{whatif_rate / bare_rate:.0%} of bare, {whatif_rate / pipe_rate - 1:+.0%} over today's pipeline",
-                )
-            )
-        result.summary.append(
-            [
-                f"pipeline: {n} checks through tick → 1 worker (prefork, concurrency 1)",
-                f"{pipe_rate:.1f} checks/s ({pipeline_per_check * 1000:.1f} ms per check)",
-                f"bare fetch+parse loop {bare_rate:.0f} checks/s ({1000 / bare_rate:.1f} ms)",
-                f"≥ {TARGET_RATIO:.0%} of bare",
-                f"{'PASS' if ok else 'FAIL'} ({ratio:.0%})",
-            ]
-        )
-        if whatif is not None:
+        for kind in kinds:
+            rate, cpu, _ = figures[(kind, "today")]
+            base = ""
+            if "before" in workers:
+                rate0, cpu0, _ = figures[(kind, "before")]
+                base = f"before: {rate0:.1f} checks/s, {cpu0 * 1000:.1f} CPU-ms"
             result.summary.append(
                 [
-                    "pipeline what-if: worker keeps its DB connection (CELERY_DB_REUSE_MAX)",
-                    f"{whatif_rate:.1f} checks/s ({1000 / whatif_rate:.1f} ms per check)",
-                    "same bare loop",
-                    f"≥ {TARGET_RATIO:.0%} of bare",
-                    f"{'PASS' if whatif_rate / bare_rate >= TARGET_RATIO else 'FAIL'} ({whatif_rate / bare_rate:.0%}; "
-                    f"{whatif_rate / pipe_rate - 1:+.0%} vs today)",
+                    f"pipeline, {kind} pages: {n} checks, tick → 1 worker",
+                    f"{rate:.1f} checks/s, {cpu * 1000:.1f} CPU-ms per check",
+                    base or f"bare fetch+parse {bare_rate:.0f} checks/s",
+                    f"≥ {TARGET_RATIO:.0%} of bare" if kind == main_kind else "",
+                    f"{'PASS' if ok else 'FAIL'} ({ratio:.0%})" if kind == main_kind else "",
                 ]
             )
-        fixed = pipeline_per_check - 1 / bare_rate
-        needed = fixed * TARGET_RATIO / (1 - TARGET_RATIO)
-        result.verdicts.append(
-            f"note: the pipeline adds {fixed * 1000:.1f} ms per check; 70% is reached once a bare fetch+parse takes "
-            f"≥ {needed * 1000:.0f} ms, i.e. a shop ~{max(0.0, needed - 1 / bare_rate) * 1000:.0f} ms slower than "
-            "this local one"
-        )
-        if not ok or args.profile:
+        if args.profile:
             result.notes += ["", "cProfile of the same checks in-process (top by cumulative, then by own time):"]
-            result.notes.append(profile_round(ids))
+            result.notes.append(profile_round(ids_by_kind[main_kind]))
     result.seconds = time.monotonic() - started
     return result
 

@@ -2,12 +2,15 @@
 
 - /fixture/<dir>/<file>: a saved page, read in place from ../shared/fixtures (never copied);
 - /product/<n>: a product page generated here from our own data (schema.org JSON-LD + OpenGraph, with
-  three reviews and enough ordinary page furniture to weigh about --product-bytes).
+  three reviews and enough ordinary page furniture to weigh about --product-bytes); the same bytes every time;
+- /etag/<n>: the same page with an ETag and a Last-Modified, answering 304 to a matching If-None-Match;
+- /changing/<n>: the same page whose price moves by a few cents on every fetch (never 10%: no finding opens).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import html
 import json
 import random
@@ -48,8 +51,10 @@ def product_data(n: int) -> dict:
     }
 
 
-def product_page(n: int, target_bytes: int = 60_000) -> str:
+def product_page(n: int, target_bytes: int = 60_000, *, version: int = 0) -> str:
     d = product_data(n)
+    if version:  # a changing page: the price moves by 1-6 cents, round after round
+        d["price"] = f"{float(d['price']) + (version % 6 + 1) / 100:.2f}"
     availability = "https://schema.org/" + ("InStock" if d["in_stock"] else "OutOfStock")
     ld = {
         "@context": "https://schema.org",
@@ -123,24 +128,45 @@ def main() -> None:
     args = parser.parse_args()
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tests.servers import LocalShop
+    from tests.support.servers import LocalShop
 
     shop = LocalShop()
     shop.hits = _Discard()  # the bench makes thousands of requests: keep no log of them
     products: dict[int, bytes] = {}
     lock = threading.Lock()
 
+    fetches: dict[int, int] = {}
+
     def product_route(handler):
-        n = int(handler.path.split("?", 1)[0].rsplit("/", 1)[1])
+        kind, number = handler.path.split("?", 1)[0].strip("/").split("/")
+        n = int(number)
+        if kind == "changing":
+            with lock:
+                fetches[n] = fetches.get(n, 0) + 1
+                version = fetches[n]
+            handler.reply(200, product_page(n, args.product_bytes, version=version).encode())
+            return
         with lock:
             body = products.get(n)
             if body is None:
                 body = products[n] = product_page(n, args.product_bytes).encode()
-        handler.reply(200, body)
+        if kind != "etag":
+            handler.reply(200, body)
+            return
+        etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+        validators = {"ETag": etag, "Last-Modified": "Mon, 30 Nov 2026 12:00:00 GMT"}
+        if handler.headers.get("If-None-Match") == etag:
+            handler.send_response(304)
+            for name, value in validators.items():
+                handler.send_header(name, value)
+            handler.end_headers()
+            return
+        handler.reply(200, body, headers=validators)
 
     class Routes(dict):
         def get(self, path, default=None):
-            if path.startswith("/product/") and path.rsplit("/", 1)[1].isdigit():
+            kind, _, number = path.strip("/").partition("/")
+            if kind in ("product", "etag", "changing") and number.isdigit():
                 return product_route
             if path.startswith("/fixture/"):
                 file = (args.fixtures / path.removeprefix("/fixture/")).resolve()

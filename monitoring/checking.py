@@ -7,16 +7,19 @@ The Celery tasks call `run_product_check` / `run_supplier_check`; `manage.py rep
 
 from __future__ import annotations
 
+import json
 import logging
 import random
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import DataError, IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from accounts.models import settings_for
@@ -33,7 +36,16 @@ from .models import Review, Snapshot, StoreSnapshot
 from .observation import Observation, StoreInfo
 from .sanitize import clean_observation
 from .sanitize import text as clean_text
-from .sources.observe import fetch_context_for, observe_url, observe_url_shared
+from .sources.observe import (
+    PageRead,
+    PageState,
+    conditional_possible,
+    fetch_context_for,
+    fetch_context_of,
+    observe_url,
+    observe_url_conditional,
+    observe_url_shared,
+)
 from .statuses import CheckStatus
 
 log = logging.getLogger(__name__)
@@ -43,6 +55,10 @@ HEALTHY_PRODUCT_STATUSES = (CheckStatus.OK, CheckStatus.NOT_FOUND)
 STORE_SNAPSHOT_EVERY = timedelta(hours=6)  # unchanged store metrics are written at most this often
 # What the database may refuse in a row a shop's values went into (sanitize should already prevent it).
 UNSTORABLE = (IntegrityError, DataError, OverflowError)
+# An unchanged page (a 304, or the same body) is recorded without being parsed; what depends on time or on
+# things outside the page and the product row (exchange rates, a supplier's overrides, the rules' windows)
+# is evaluated again at the next full read, at most this long after the last one.
+UNCHANGED_FULL_READ_EVERY = timedelta(hours=24)
 
 
 @dataclass
@@ -77,9 +93,182 @@ def claim_start(model, pk: int, slot: datetime, now: datetime, claimant: str = "
     return claimed == 1
 
 
+@dataclass
+class _Carried:
+    """What a product check read before its fetch and hands to its record (same worker, same check): the
+    user's settings (read once per check), whether other products share the listing, and the page's
+    validators and digest to keep when the reading is stored."""
+
+    product_id: int
+    prefs: object
+    siblings: bool
+    page: dict = field(default_factory=dict)
+
+
+_CARRIED: ContextVar[_Carried | None] = ContextVar("dropwatch_check_carried", default=None)
+
+
 def run_product_check(product_id: int, slot: datetime, claimant: str = "", resume: bool = False) -> CheckResult:
-    """A product's page, read by its platform's adapter."""
-    return _run_check(Product, product_id, slot, claimant, resume, url_of=lambda p: p.url, record=record_product_check)
+    """A product's page, read by its platform's adapter. A page read before is asked for conditionally and
+    compared with the last one read: unchanged, it is recorded cheaply (`_record_unchanged`)."""
+    if not claim_start(Product, product_id, slot, timezone.now(), claimant, resume):
+        return CheckResult("skipped", skipped=True)
+    product = (
+        Product.objects.select_related("owner", "owner__dw_settings", "supplier")
+        .annotate(has_siblings=Exists(_siblings_of_outer()))
+        .get(pk=product_id)
+    )
+    url = product.url
+    prefs = _prefs_of(product.owner)
+    ctx = fetch_context_of(prefs)
+    carried = _Carried(product.pk, prefs, product.has_siblings)
+    token = _CARRIED.set(carried)
+    try:
+        read: PageRead | None = None
+        try:
+            if product.has_siblings:
+                obs = observe_url_shared(url, platform=product.platform, ctx=ctx)
+            elif conditional_possible(product.platform, url):
+                key = _page_key(product, prefs)
+                read = observe_url_conditional(
+                    url, platform=product.platform, ctx=ctx, state=_page_state(product, timezone.now()), key=key
+                )
+                if read.unchanged:
+                    done = _record_unchanged(product, slot=slot, now=timezone.now(), read=read)
+                    if done is not None:
+                        return done
+                    # No earlier reading to repeat (none kept): read the page in full, unconditionally.
+                    read = observe_url_conditional(url, platform=product.platform, ctx=ctx, state=PageState(), key=key)
+                obs = read.obs
+            else:
+                obs = observe_url(url, platform=product.platform, ctx=ctx)
+        except SoftTimeLimitExceeded:
+            obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=url)
+            read = None
+        carried.page = _page_fields(read, timezone.now())
+        try:
+            return record_product_check(product_id, slot=slot, obs=obs, now=timezone.now())
+        except UNSTORABLE as exc:  # refused past the snapshot (rolled back): a failed check, and the item moves on
+            log.exception("Product %s: could not store the check of slot %s", product_id, slot)
+            failed = Observation.failed(CheckStatus.ERROR, _unstorable_message(exc), url=url)
+            return record_product_check(product_id, slot=slot, obs=failed, now=timezone.now())
+    finally:
+        _CARRIED.reset(token)
+
+
+def _prefs_of(user):
+    """The user's settings, from the row joined to the user when it was (else read, and made if missing)."""
+    try:
+        return user.dw_settings
+    except ObjectDoesNotExist:
+        return settings_for(user)
+
+
+def _carried_for(product: Product) -> _Carried | None:
+    carried = _CARRIED.get()
+    return carried if carried is not None and carried.product_id == product.pk else None
+
+
+# --- an unchanged page --------------------------------------------------------------------------------------
+
+
+def _page_key(product: Product, prefs) -> str:
+    """Everything besides the page that the reading and the rules read from the rows: the same page under
+    another key (a new variant, price, currency, threshold, fee) is read in full again."""
+    parts = [
+        product.url,
+        product.platform,
+        product.variant_sku,
+        _number(product.my_price),
+        product.my_currency,
+        _number(product.shipping_cost),
+        product.threshold_overrides,
+        product.supplier.threshold_overrides if product.supplier_id and product.supplier else None,
+        product.backs_up_id,
+        prefs.currency,
+        prefs.ship_to_country,
+        _number(prefs.order_fee_pct),
+        _number(prefs.order_fee_fixed),
+        prefs.manual_rates,
+        prefs.thresholds,
+    ]
+    return json.dumps(parts, sort_keys=True, default=str)
+
+
+def _number(value) -> str | None:
+    """A decimal the same whether read from the database ("30.0000") or just made ("30")."""
+    return None if value is None else str(Decimal(value).normalize())
+
+
+def _page_state(product: Product, now: datetime) -> PageState:
+    """What may be skipped: only after a successful full read, recent enough, with nothing failing since."""
+    if (
+        product.last_status != CheckStatus.OK
+        or product.consecutive_failures
+        or product.page_read_at is None
+        or now - product.page_read_at >= UNCHANGED_FULL_READ_EVERY
+        or not product.page_digest
+    ):
+        return PageState()
+    return PageState(product.page_etag, product.page_last_modified, product.page_digest)
+
+
+def _page_fields(read: PageRead | None, now: datetime) -> dict:
+    """The product columns a full read leaves: the page's validators and digest (empty when not read
+    conditionally, or not successfully: the next check then reads in full)."""
+    if read is None or read.obs is None or not read.obs.ok or not read.digest:
+        return {"page_etag": "", "page_last_modified": "", "page_digest": "", "page_read_at": None}
+    return {
+        "page_etag": read.etag,
+        "page_last_modified": read.last_modified,
+        "page_digest": read.digest,
+        "page_read_at": now,
+    }
+
+
+# Snapshot columns an unchanged check repeats from the last good one (all but its key and its time).
+_REPEATED = tuple(
+    f.attname for f in Snapshot._meta.concrete_fields if f.attname not in ("id", "product_id", "slot", "taken_at")
+)
+
+
+class _NothingToRepeat(Exception):
+    pass
+
+
+def _record_unchanged(product: Product, *, slot: datetime, now: datetime, read: PageRead) -> CheckResult | None:
+    """The page is the one last read: the slot gets its snapshot (the last good reading again, so charts and
+    history stay continuous), the schedule advances, and nothing is parsed, compared or rewritten. None when
+    there is no good reading to repeat (the caller reads the page in full)."""
+    try:
+        with transaction.atomic():
+            # One conditional UPDATE locks the row and proves the slot is still this check's.
+            updated = Product.objects.filter(pk=product.pk, pending_slot=slot).update(
+                last_checked_at=now,
+                last_ok_at=now,
+                last_status=CheckStatus.OK,
+                consecutive_failures=0,
+                pending_slot=None,
+                check_started_at=None,
+                check_claim="",
+                next_check_at=next_check_time(slot, product.check_interval, now),
+                page_etag=read.etag,
+                page_last_modified=read.last_modified,
+            )
+            if updated != 1:
+                return CheckResult("skipped", skipped=True)  # finished already, by another worker
+            last = (
+                Snapshot.objects.filter(product_id=product.pk, status=CheckStatus.OK, taken_at__lt=now)
+                .order_by("-taken_at")
+                .values(*_REPEATED)
+                .first()
+            )
+            if last is None:
+                raise _NothingToRepeat
+            Snapshot.objects.create(product_id=product.pk, slot=slot, taken_at=now, **last)
+    except _NothingToRepeat:
+        return None
+    return CheckResult(CheckStatus.OK)
 
 
 def run_supplier_check(supplier_id: int, slot: datetime, claimant: str = "", resume: bool = False) -> CheckResult:
@@ -115,6 +304,14 @@ def _siblings(product: Product):
     """The user's other products on the same listing (another variant of it)."""
     same = Product.objects.filter(owner_id=product.owner_id, host=product.host, url=product.url, active=True)
     return same.exclude(pk=product.pk)
+
+
+def _siblings_of_outer():
+    """_siblings as a subquery of the product being read (one statement reads the product and whether any)."""
+    same = Product.objects.filter(
+        owner_id=OuterRef("owner_id"), host=OuterRef("host"), url=OuterRef("url"), active=True
+    )
+    return same.exclude(pk=OuterRef("pk"))
 
 
 def _finish(item, *, status: str, message: str, slot: datetime, now: datetime, healthy: tuple) -> None:
@@ -180,7 +377,9 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
             _store_reviews(product, obs, now)
 
         supplier = _attach_supplier(product, obs)
-        prefs = settings_for(product.owner)  # read once: the store rules below use its thresholds too
+        carried = _carried_for(product)
+        # Read once per check (before the fetch, when there was one): the store rules below use its thresholds too.
+        prefs = carried.prefs if carried is not None else settings_for(product.owner)
         user_layer = prefs.thresholds
         supplier_layer = supplier.threshold_overrides if supplier else None
         t = DEFAULTS.with_overrides(user_layer, supplier_layer, product.threshold_overrides)
@@ -225,11 +424,18 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
 
         # "Not found" is an answer, not a failure of ours: it does not count towards "can't verify".
         _finish(product, status=status, message=obs.message, slot=slot, now=now, healthy=HEALTHY_PRODUCT_STATUSES)
-        product.save()
-        # Products on the same listing are checked in the same round from then on: one fetch serves them all.
-        _siblings(product).filter(pending_slot__isnull=True, check_interval=product.check_interval).update(
-            next_check_at=product.next_check_at
-        )
+        # The page's validators and digest only from this check's own successful read; anything else clears
+        # them, so the next check reads the page in full.
+        page = carried.page if carried is not None and status == CheckStatus.OK else {}
+        for name in PAGE_FIELDS:
+            setattr(product, name, page.get(name, None if name == "page_read_at" else ""))
+        product.save(update_fields=CHECK_WRITES)
+        # Products on the same listing are checked in the same round from then on: one fetch serves them all
+        # (asked only when the check saw some before its fetch, or could not tell).
+        if carried is None or carried.siblings:
+            _siblings(product).filter(pending_slot__isnull=True, check_interval=product.check_interval).update(
+                next_check_at=product.next_check_at
+            )
 
         if supplier is not None:
             if status == CheckStatus.OK and obs.store and not obs.store.is_empty():
@@ -270,6 +476,20 @@ READING_FIELDS = (
     "review_count",
     "orders_count",
     "ships_to_buyer",
+)
+
+
+PAGE_FIELDS = ("page_etag", "page_last_modified", "page_digest", "page_read_at")
+# The product columns a check writes (save(update_fields=…)): the rest are the user's, so an edit saved while
+# the page was being fetched is not overwritten, and nothing is written for nothing.
+CHECK_WRITES = (
+    *("last_checked_at", "last_ok_at", "last_status", "last_message", "consecutive_failures"),
+    *("pending_slot", "check_started_at", "check_claim", "next_check_at"),
+    *READING_FIELDS,
+    *("currency", "shipping_fee", "shipping_currency", "delivery_days_max", "delivery_days_min", "shipping_method"),
+    *("title", "rating_histogram", "labels", "variants", "variant_sku", "variant_name", "platform_product_id"),
+    *("supplier", "baseline_since", "baseline_price", "landed_cost", "landed_margin_pct"),
+    *PAGE_FIELDS,
 )
 
 

@@ -157,6 +157,14 @@ class Product(Checkable):
     landed_margin_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True, editable=False)
     # Per finding kind, the moment its baseline restarts (a currency switch, or the user accepting a change).
     baseline_since = models.JSONField(default=dict, blank=True, editable=False)
+    # What the last full read of the page left, so an unchanged page costs a request and little more
+    # (monitoring.checking): the shop's validators for a conditional request, the digest of the body that was
+    # parsed (with what the reading depended on), and when the page was last parsed in full. db_default: a
+    # worker of the previous release still inserts rows while a deployment rolls.
+    page_etag = models.CharField(max_length=200, blank=True, default="", db_default="", editable=False)
+    page_last_modified = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    page_digest = models.CharField(max_length=64, blank=True, default="", db_default="", editable=False)
+    page_read_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["title", "id"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -18,7 +19,7 @@ from ..fetch import FetchError, blocks, get_fetcher
 from ..observation import Observation
 from ..sanitize import clean_observation
 from ..statuses import CheckStatus
-from .base import FetchContext, Page, observe_page
+from .base import Adapter, FetchContext, Page, observe_page
 from .registry import adapter_for, adapter_for_content
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,11 @@ log = logging.getLogger(__name__)
 
 def fetch_context_for(user) -> FetchContext:
     """Who is looking: the user's currency and ship-to country (AliExpress prices and shipping depend on them)."""
-    prefs = settings_for(user)
+    return fetch_context_of(settings_for(user))
+
+
+def fetch_context_of(prefs) -> FetchContext:
+    """fetch_context_for from settings already read (a check reads them once)."""
     return FetchContext(currency=prefs.currency, ship_to=prefs.ship_to_country)
 
 
@@ -43,8 +48,8 @@ def observe_url(url: str, *, platform: str = "", ctx: FetchContext | None = None
         obs = adapter.observe(url, fetcher or get_fetcher(), ctx or FetchContext())
     except FetchError as exc:
         return clean_observation(Observation.failed(exc.status, exc.message, url=url, platform=adapter.platform))
-    except SoftTimeLimitExceeded:
-        raise  # the task's time is up: the check records that itself
+    except (SoftTimeLimitExceeded, Unchanged):
+        raise  # the task's time is up, or the page is the one read last time: the check records that itself
     except Exception as exc:  # whatever else a shop made an adapter or the fetcher raise: a failed check
         log.exception("observing %s (%s) raised", url, adapter.platform)
         return clean_observation(
@@ -87,3 +92,110 @@ def observe_document(text: str, *, url: str = "", platform: str = "") -> Observa
             )
         )
     return clean_observation(observe_page(adapter, page, url))
+
+
+# --- an unchanged page: a conditional request, a content digest ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PageState:
+    """What the last full read of a page left (kept on the product row): the shop's validators and the digest."""
+
+    etag: str = ""
+    last_modified: str = ""
+    digest: str = ""
+
+
+@dataclass
+class PageRead:
+    """One conditional read: the observation, or `unchanged` ("not_modified": a 304; "same_content": the body's
+    digest equals the last one's) and no observation; the validators and digest to keep either way."""
+
+    obs: Observation | None
+    unchanged: str = ""
+    etag: str = ""
+    last_modified: str = ""
+    digest: str = ""
+
+
+class Unchanged(Exception):
+    """The page is the one read last time (raised by the fetcher wrapper, through the adapter, to here)."""
+
+    def __init__(self, how: str, page: Page):
+        super().__init__(how)
+        self.how = how
+        self.page = page
+
+
+def page_digest(key: str, text: str) -> str:
+    """64 characters: 16 of the key (what else the reading depends on: the address, the variant, who is looking)
+    and 48 of the key with the body. Validators are sent only when the key still matches (a changed variant or
+    currency reads the page afresh); the same body under another key is another digest."""
+    return (
+        hashlib.sha256(key.encode()).hexdigest()[:16]
+        + hashlib.sha256(key.encode() + b"\0" + text.encode("utf-8", "surrogatepass")).hexdigest()[:48]
+    )
+
+
+def conditional_possible(platform: str, url: str) -> bool:
+    """Only an adapter that reads one page per check (the base `observe`): a second request (a reviews feed, a
+    Shopify .js) could change while the page does not."""
+    try:
+        adapter = adapter_for(platform or detect(url).platform)
+    except Exception:
+        return False
+    return type(adapter).observe is Adapter.observe
+
+
+class _ConditionalFetcher:
+    """The fetcher, with the check's one page asked for conditionally and its answer compared with the last."""
+
+    def __init__(self, fetcher, state: PageState, key: str):
+        self._fetcher = fetcher
+        self._state = state
+        self._key = key
+        self.etag = self.last_modified = self.digest = ""
+
+    def get(self, url: str, *, headers=None, **kwargs) -> Page:
+        headers = dict(headers or {})
+        state = self._state
+        # The shop's validators belong to the reading they came with: only under the same key.
+        asked = bool(state.digest[:16] == page_digest(self._key, "")[:16] and (state.etag or state.last_modified))
+        if asked:
+            if state.etag:
+                headers["If-None-Match"] = state.etag
+            if state.last_modified:
+                headers["If-Modified-Since"] = state.last_modified
+        page = self._fetcher.get(url, headers=headers, **kwargs)
+        if page.status_code == 304 and asked:
+            self.etag = page.headers.get("etag", "")[:200] or state.etag
+            self.last_modified = page.headers.get("last-modified", "")[:64] or state.last_modified
+            self.digest = state.digest
+            raise Unchanged("not_modified", page)
+        if page.status_code != 200 or page.blocked_reason:
+            return page  # a failure or a block page: read as such, and nothing kept
+        self.etag = page.headers.get("etag", "")[:200]
+        self.last_modified = page.headers.get("last-modified", "")[:64]
+        self.digest = page_digest(self._key, page.text)
+        if state.digest and self.digest == state.digest:
+            raise Unchanged("same_content", page)
+        return page
+
+    def __getattr__(self, name):
+        return getattr(self._fetcher, name)
+
+
+def observe_url_conditional(
+    url: str, *, platform: str = "", ctx: FetchContext | None = None, state: PageState, key: str, fetcher=None
+) -> PageRead:
+    """observe_url for a page read before: a 304 or a body equal to the last one is `unchanged` (not parsed);
+    anything else is read in full. Validators and a digest are kept only from a successful read, so a failed
+    fetch never counts as unchanged and the next check after a failure reads the page in full."""
+    watching = _ConditionalFetcher(fetcher or get_fetcher(), state, key)
+    try:
+        obs = observe_url(url, platform=platform, ctx=ctx, fetcher=watching)
+    except Unchanged as same:
+        return PageRead(None, same.how, watching.etag, watching.last_modified, watching.digest)
+    if not obs.ok:
+        return PageRead(obs)
+    return PageRead(obs, "", watching.etag, watching.last_modified, watching.digest)
