@@ -514,6 +514,12 @@ def run(argv=None) -> Result:
             ]
             ids_by_kind[kind] = [p.pk for p in products]
             urls_by_kind[kind] = [p.url for p in products]
+        # New products are due at once: none is, until a round makes its own kind due.
+        from django.utils import timezone
+
+        from suppliers.models import Product
+
+        Product.objects.update(next_check_at=timezone.now() + timedelta(days=1))
         main_kind = kinds[0]
 
         workers = {"today": Worker(svc.data_dir, name="today")}

@@ -130,15 +130,18 @@ def run_product_check(product_id: int, slot: datetime, claimant: str = "", resum
                 obs = observe_url_shared(url, platform=product.platform, ctx=ctx)
             elif conditional_possible(product.platform, url):
                 key = _page_key(product, prefs)
+                state = _page_state(product, timezone.now())
                 read = observe_url_conditional(
-                    url, platform=product.platform, ctx=ctx, state=_page_state(product, timezone.now()), key=key
+                    url, platform=product.platform, ctx=ctx, state=state, key=key, observe=observe_url
                 )
                 if read.unchanged:
                     done = _record_unchanged(product, slot=slot, now=timezone.now(), read=read)
                     if done is not None:
                         return done
                     # No earlier reading to repeat (none kept): read the page in full, unconditionally.
-                    read = observe_url_conditional(url, platform=product.platform, ctx=ctx, state=PageState(), key=key)
+                    read = observe_url_conditional(
+                        url, platform=product.platform, ctx=ctx, state=PageState(), key=key, observe=observe_url
+                    )
                 obs = read.obs
             else:
                 obs = observe_url(url, platform=product.platform, ctx=ctx)
@@ -567,31 +570,31 @@ def _landed(product: Product, watched: Observation, prefs) -> LandedCost:
     )
 
 
+_POINT_COLUMNS = (
+    *("taken_at", "price", "currency", "in_stock", "rating", "review_count", "orders_count", "shipping_fee"),
+    *("shipping_currency", "delivery_days_max", "variant_sku", "identity"),
+    *(f"stars_{n}" for n in range(5, 0, -1)),
+)
+
+
 def _product_history(product: Product, now: datetime) -> tuple[list[context.Point], list[str]]:
-    rows = Snapshot.objects.filter(
-        product=product, taken_at__gte=now - timedelta(days=RULES_LOOKBACK_DAYS), taken_at__lt=now
-    ).order_by("taken_at")
+    # Only the columns the rules read, as tuples: no model instance per row (a product checked every 6 hours
+    # has ~180 rows in the window), the same values.
+    rows = (
+        Snapshot.objects.filter(
+            product=product, taken_at__gte=now - timedelta(days=RULES_LOOKBACK_DAYS), taken_at__lt=now
+        )
+        .order_by("taken_at")
+        .values_list("status", *_POINT_COLUMNS)
+    )
     points, statuses = [], []
-    for s in rows:
-        statuses.append(s.status)
-        if s.status == CheckStatus.OK:
-            points.append(
-                context.Point(
-                    at=s.taken_at,
-                    price=s.price,
-                    currency=s.currency,
-                    in_stock=s.in_stock,
-                    rating=s.rating,
-                    review_count=s.review_count,
-                    histogram=s.histogram,
-                    orders_count=s.orders_count,
-                    shipping_fee=s.shipping_fee,
-                    shipping_currency=s.shipping_currency,
-                    delivery_days_max=s.delivery_days_max,
-                    variant_sku=s.variant_sku,
-                    identity=s.identity,
-                )
-            )
+    for status, *values in rows:
+        statuses.append(status)
+        if status == CheckStatus.OK:
+            row = dict(zip(_POINT_COLUMNS, values, strict=True))
+            stars = [row.pop(f"stars_{n}") for n in range(5, 0, -1)]
+            histogram = None if None in stars else dict(zip(range(5, 0, -1), stars, strict=True))
+            points.append(context.Point(at=row.pop("taken_at"), histogram=histogram, **row))
     if len(statuses) < 10:  # a quiet item: its last statuses may be older than the window
         statuses = list(
             reversed(

@@ -186,14 +186,22 @@ class _ConditionalFetcher:
 
 
 def observe_url_conditional(
-    url: str, *, platform: str = "", ctx: FetchContext | None = None, state: PageState, key: str, fetcher=None
+    url: str,
+    *,
+    platform: str = "",
+    ctx: FetchContext | None = None,
+    state: PageState,
+    key: str,
+    fetcher=None,
+    observe=observe_url,
 ) -> PageRead:
     """observe_url for a page read before: a 304 or a body equal to the last one is `unchanged` (not parsed);
     anything else is read in full. Validators and a digest are kept only from a successful read, so a failed
-    fetch never counts as unchanged and the next check after a failure reads the page in full."""
+    fetch never counts as unchanged and the next check after a failure reads the page in full. `observe`: the
+    caller's observe_url (the checks' own name for it, which tests may replace)."""
     watching = _ConditionalFetcher(fetcher or get_fetcher(), state, key)
     try:
-        obs = observe_url(url, platform=platform, ctx=ctx, fetcher=watching)
+        obs = observe(url, platform=platform, ctx=ctx, fetcher=watching)
     except Unchanged as same:
         return PageRead(None, same.how, watching.etag, watching.last_modified, watching.digest)
     if not obs.ok:
