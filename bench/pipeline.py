@@ -92,6 +92,24 @@ def other_backends() -> list[int]:
         return [row[0] for row in cur.fetchall()]
 
 
+class BackendMeter:
+    """CPU of the bench database's backends other than ours, over a round: sampled while the round runs, so a
+    backend that closes during it (CONN_MAX_AGE) still counts up to its last sample, and one that opens counts
+    whole."""
+
+    def __init__(self):
+        self.start = {pid: proc_cpu(pid) for pid in other_backends()}
+        self.last = dict(self.start)
+
+    def sample(self) -> None:
+        for pid in set(other_backends()) | set(self.last):
+            self.last[pid] = max(self.last.get(pid, 0.0), proc_cpu(pid))
+
+    def seconds(self) -> float:
+        self.sample()
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items())
+
+
 def own_backend() -> int | None:
     from django.db import connection
 
@@ -207,7 +225,9 @@ def make_all_due(ids) -> None:
     Product.objects.filter(pk__in=ids).update(next_check_at=timezone.now() - timedelta(seconds=1))
 
 
-def wait_round(ids, snapshots_expected: int, worker: Worker | None = None, timeout: float = 180) -> float:
+def wait_round(
+    ids, snapshots_expected: int, worker: Worker | None = None, timeout: float = 600, meter: BackendMeter | None = None
+) -> float:
     """The moment every product has its snapshot and none is pending (polled every 20 ms). A task that
     fails in the worker stops the wait at once, with the worker's log."""
     from monitoring.models import Snapshot
@@ -215,6 +235,7 @@ def wait_round(ids, snapshots_expected: int, worker: Worker | None = None, timeo
 
     deadline = time.monotonic() + timeout
     log_offset = worker.log.stat().st_size if worker else 0
+    polls = 0
     while time.monotonic() < deadline:
         if (
             not Product.objects.filter(pk__in=ids, pending_slot__isnull=False).exists()
@@ -228,6 +249,9 @@ def wait_round(ids, snapshots_expected: int, worker: Worker | None = None, timeo
             log_offset += len(new)
             if b"raised unexpected" in new or worker.proc.poll() is not None:
                 raise RuntimeError("a check failed in the worker (or the worker exited)")
+        polls += 1
+        if meter is not None and polls % 10 == 0:  # every 0.2 s: a closing backend loses at most that
+            meter.sample()
         time.sleep(0.02)
     raise RuntimeError(f"round did not finish in {timeout} s")
 
@@ -245,7 +269,7 @@ def celery_round(worker: Worker, ids) -> dict:
     expected = Snapshot.objects.filter(product_id__in=ids).count() + len(ids)
     route_checks_to(worker)
     mine = own_backend()
-    backends = {pid: proc_cpu(pid) for pid in other_backends()}
+    meter = BackendMeter()
     worker_cpu = worker.cpu_seconds()
     tick_cpu = time.process_time() + (proc_cpu(mine) if mine else 0.0)
     start = time.perf_counter()
@@ -253,12 +277,11 @@ def celery_round(worker: Worker, ids) -> dict:
     dispatch_seconds = time.perf_counter() - start
     tick_cpu = time.process_time() + (proc_cpu(mine) if mine else 0.0) - tick_cpu
     try:
-        end = wait_round(ids, expected, worker)
+        end = wait_round(ids, expected, worker, meter=meter)
     except RuntimeError as exc:
         raise RuntimeError(f"{exc}\nworker log:\n{worker.tail()}") from None
     worker_cpu = worker.cpu_seconds() - worker_cpu
-    # A backend that started during the round counts whole; this process's own (the tick, the polling) is apart.
-    db_cpu = sum(proc_cpu(pid) - backends.get(pid, 0.0) for pid in set(other_backends()) | set(backends))
+    db_cpu = meter.seconds()  # this process's own backend (the tick, the polling) is apart
     time.sleep(0.3)  # let the worker's log catch up with its last 'succeeded' line
     runtimes, _ = worker.task_runtimes(offset)
     new = Snapshot.objects.filter(product_id__in=ids, id__gt=since)

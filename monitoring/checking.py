@@ -18,7 +18,7 @@ from decimal import Decimal
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import DataError, IntegrityError, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -239,6 +239,24 @@ class _NothingToRepeat(Exception):
     pass
 
 
+def _repeat_last_snapshot(product_id: int, *, slot: datetime, now: datetime) -> int:
+    """INSERT … SELECT of the last good snapshot under the new slot and time: one statement, no row through
+    Python. The rows inserted (0: there is none to repeat)."""
+    ops = connection.ops
+    table = ops.quote_name(Snapshot._meta.db_table)
+    columns = ", ".join(ops.quote_name(Snapshot._meta.get_field(name).column) for name in _REPEATED)
+    # The names come from the model's own metadata, the values are parameters.
+    sql = (
+        f"INSERT INTO {table} (product_id, slot, taken_at, {columns}) "  # noqa: S608
+        f"SELECT %s, %s, %s, {columns} FROM {table} "
+        "WHERE product_id = %s AND status = %s AND taken_at < %s ORDER BY taken_at DESC LIMIT 1"
+    )
+    stamp = ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [product_id, stamp(slot), stamp(now), product_id, str(CheckStatus.OK), stamp(now)])
+        return cursor.rowcount
+
+
 def _record_unchanged(product: Product, *, slot: datetime, now: datetime, read: PageRead) -> CheckResult | None:
     """The page is the one last read: the slot gets its snapshot (the last good reading again, so charts and
     history stay continuous), the schedule advances, and nothing is parsed, compared or rewritten. None when
@@ -260,15 +278,8 @@ def _record_unchanged(product: Product, *, slot: datetime, now: datetime, read: 
             )
             if updated != 1:
                 return CheckResult("skipped", skipped=True)  # finished already, by another worker
-            last = (
-                Snapshot.objects.filter(product_id=product.pk, status=CheckStatus.OK, taken_at__lt=now)
-                .order_by("-taken_at")
-                .values(*_REPEATED)
-                .first()
-            )
-            if last is None:
-                raise _NothingToRepeat
-            Snapshot.objects.create(product_id=product.pk, slot=slot, taken_at=now, **last)
+            if _repeat_last_snapshot(product.pk, slot=slot, now=now) != 1:
+                raise _NothingToRepeat  # rolls the UPDATE back
     except _NothingToRepeat:
         return None
     return CheckResult(CheckStatus.OK)
