@@ -1,23 +1,27 @@
-"""Full checks per second for one worker, against a bare fetch+parse loop, on a local shop.
+"""Full checks per second and CPU per check for one worker, against a bare fetch+parse loop, on a local shop.
 
-N products (200) on generated JSON-LD product pages (bench.shop, its own process). A real
-`celery worker --pool prefork --concurrency 1` runs against the bench database and the bench Redis DB;
-each round makes every product due, one `monitoring.scheduling.tick()` dispatches all the checks
-(FETCH_HOST_INTERVAL=0: the per-host budget never caps, no countdown delays a task), and the clock stops
-when every product has its new snapshot and no `pending_slot` is left. A warm-up round first (imports,
-connections, a history for every product), then the measured rounds; checks/s is the median round's.
+N products (200) per page kind on generated JSON-LD product pages (bench.shop, its own process): `changing`
+(the price moves by a few cents on every fetch: every check reads and records in full), `product` (the same
+bytes every time: the content digest skips the parse) and `etag` (the same page with an ETag: the shop answers
+304). A real `celery worker --pool prefork --concurrency 1` runs against the bench database and broker (Redis,
+or SQLite and the filesystem broker when Redis is not reachable: the embedded default); each round makes one
+kind's products due, one `monitoring.scheduling.tick()` dispatches all their checks (FETCH_HOST_INTERVAL=0: the
+per-host budget never caps, no countdown delays a task), and the clock stops when every product has its new
+snapshot and no `pending_slot` is left. A warm-up round per kind first, then the measured rounds; checks/s
+and CPU are the medians of the rounds. CPU per check: the worker's processes (/proc), the PostgreSQL backends
+serving them (sampled through the round), and the tick (this process and its backend during tick()); Redis,
+shared with other users of the machine, is not counted.
 
-The bare loop is the same N checks' fetch + parse, one after another in this process, through the same
-Fetcher (settings-built, in-process limiter), `observe_url` and structured adapter: no database, no
-broker. It runs before each measured round and once at the end. Target (issues): the pipeline keeps
-≥ 70% of the bare rate.
+`--vs-root PATH` runs a second worker from another checkout (a worktree of the previous commit: the "before"),
+and `--what-if` the worker of bench/whatif_app.py and bench/whatif_settings.py (one configuration change); each
+worker listens to its own queue and the bench routes a round's checks to one of them, taking turns round by
+round (A B, then B A), on any broker.
 
-With --what-if and Redis, a second worker takes turns with today's, round by round (Celery remote control
-points one of them at the queue at a time, A B then B A): the worker of bench/whatif_app.py and
-bench/whatif_settings.py, a place to measure one configuration change against today's (it measured
-keeping the database connection across tasks, +37%, now the app's default). Then, in
-this process and without Celery, the same checks run through `run_product_check` with each stage timed
-and their SQL counted; on FAIL (or with --profile) a cProfile of them is printed too.
+The bare loop is the changing pages' fetch + parse, one after another in this process, through the same
+Fetcher (settings-built, in-process limiter), `observe_url` and structured adapter: no database, no broker.
+It runs before each measured round and once at the end. Target (issues): the pipeline keeps ≥ 70% of the
+bare rate. Then, in this process and without Celery, the same checks run through `run_product_check` with
+each stage timed and their SQL counted; with --profile a cProfile of them is printed too.
 """
 
 from __future__ import annotations
@@ -371,7 +375,6 @@ def claim_all(ids):
 # Stages of run_product_check timed in-process: (module attribute, label, inside record_product_check?).
 STAGES = [
     ("claim_start", "claim_start: conditional UPDATE", False),
-    ("observe_url", "observe_url: fetch + parse (siblings, other adapters)", False),
     ("observe_url_conditional", "observe_url_conditional: fetch + parse", False),
     ("_record_unchanged", "_record_unchanged: the cheap record", False),
     ("record_product_check", "record_product_check", False),
