@@ -156,6 +156,7 @@ else:
         (BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
     # A host in the URL, though the folder is the whole address: kombu warns on every connection without one.
     CELERY_BROKER_URL = "filesystem://localhost//"
+    CELERY_BROKER_TRANSPORT = "config.broker:Transport"  # kombu's, each message written whole before it shows
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
