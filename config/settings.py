@@ -164,8 +164,8 @@ else:
         "processed_folder": str(BROKER_DIR / "processed"),
         "store_processed": False,
         # How long an idle worker waits before looking at the queue folder again; it also sets the wait of every
-        # check behind the one running (0.2 s capped the embedded default at ~5 checks/s; 10 ms costs an idle
-        # worker about 1% of a core: bench/pipeline.py).
+        # check behind the one running (0.2 s capped the embedded default at ~5 checks/s). 10 ms costs an idle
+        # worker about 2% of a core (0.2% at 0.2 s; measured 2026-12-01, README "Benchmarks").
         "polling_interval": env.float("BROKER_POLL_SECONDS", default=0.01),
     }
 CELERY_TASK_SERIALIZER = "json"
