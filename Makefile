@@ -8,7 +8,7 @@ DEMO ?= 1
 # its own temporary folder, so it never shares a broker queue or database with a running `make run`.
 DATA_DIR ?= $(CURDIR)/data
 
-.PHONY: run test install lint format bench check-deploy clean-data
+.PHONY: run test install lint format bench bench-cdio check-deploy clean-data
 
 $(VENV)/.installed: requirements.lock
 	@echo "  Installing the locked dependencies into $(VENV)…"
@@ -51,6 +51,11 @@ format: install
 
 bench: install
 	$(PY) -m bench
+
+## Dropwatch beside changedetection.io (issue 20): installs it into bench/.cdio-venv, runs it under `unshare -n`
+## (root). ARGS passes options, e.g. `make bench-cdio ARGS="--pages 100 --rounds 2"`.
+bench-cdio: install
+	$(PY) -m bench.cdio $(ARGS)
 
 ## What `manage.py check --deploy` says of production settings.
 check-deploy: install

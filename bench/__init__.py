@@ -7,3 +7,5 @@ database and Redis DB they own (never the app's or the tests').
 """
 
 BENCHMARKS = ("parse", "peb", "fetch", "tick", "pipeline", "dashboard")
+# Run only when named (`python -m bench cdio`, `make bench-cdio`): it installs changedetection.io and needs root.
+ON_REQUEST = ("cdio",)

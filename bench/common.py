@@ -54,6 +54,8 @@ class Result:
     skipped: str = ""
     # 1-minute load average before and after; "before" is other people's work (after includes our own).
     load: tuple[float, float] = (0.0, 0.0)
+    # What it ran on, for a benchmark whose services live in its own side processes (bench/cdio.py).
+    services: str = ""
 
 
 SNIPPET_HEADERS = ["benchmark", "measured", "baseline (same run)", "target", "result"]
@@ -61,7 +63,7 @@ SNIPPET_HEADERS = ["benchmark", "measured", "baseline (same run)", "target", "re
 
 def snippet(results: Sequence[Result]) -> str:
     """The short markdown for the README: one line per figure that matters, with its baseline and target."""
-    svc = _services.describe() if _services else "no services"
+    svc = _services.describe() if _services else next((r.services for r in results if r.services), "no services")
     cores = os.cpu_count() or 0
     busiest = max((r.load[0] for r in results), default=0.0)
     lines = [
