@@ -97,10 +97,11 @@ def _run_check(model, pk: int, slot: datetime, claimant: str, resume: bool, *, u
     url = url_of(item)
     try:
         ctx = fetch_context_for(item.owner)
+        selector = getattr(item, "price_selector", "")  # the user's own price selector is tried first
         if model is Product and _siblings(item).exists():
-            obs = observe_url_shared(url, platform=item.platform, ctx=ctx)
+            obs = observe_url_shared(url, platform=item.platform, ctx=ctx, price_selector=selector)
         else:
-            obs = observe_url(url, platform=item.platform, ctx=ctx)
+            obs = observe_url(url, platform=item.platform, ctx=ctx, price_selector=selector)
     except SoftTimeLimitExceeded:
         obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=url)
     try:

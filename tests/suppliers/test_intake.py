@@ -12,6 +12,7 @@ from django.utils import timezone
 from monitoring import tasks
 from monitoring.fetch import reset_fetcher
 from monitoring.observation import Observation, StoreInfo
+from monitoring.sources.observe import Reading
 from monitoring.statuses import CheckStatus
 from suppliers import imports, intake
 from suppliers.models import Product, Supplier
@@ -268,7 +269,7 @@ def _store_obs(url, store_id="31337", store_url="https://www.aliexpress.com/stor
 
 
 def test_confirm_files_the_product_under_the_store_the_preview_read(alice_client, alice, bob, monkeypatch, queue):
-    monkeypatch.setattr(intake, "observe_url", lambda url, platform="", ctx=None: _store_obs(url))
+    monkeypatch.setattr(intake, "read_url", lambda url, **kw: Reading(_store_obs(url)))
     url = "https://www.aliexpress.com/item/1005001234567890.html"
     shown = preview(alice_client, url)
     html = shown.content.decode()
@@ -293,9 +294,7 @@ def test_confirm_files_the_product_under_the_store_the_preview_read(alice_client
 
 
 def test_a_scraped_store_url_is_a_link_only_when_it_is_http(alice_client, alice, monkeypatch, queue):
-    monkeypatch.setattr(
-        intake, "observe_url", lambda url, platform="", ctx=None: _store_obs(url, store_url="javascript:alert(1)")
-    )
+    monkeypatch.setattr(intake, "read_url", lambda url, **kw: Reading(_store_obs(url, store_url="javascript:alert(1)")))
     url = "https://www.aliexpress.com/item/1005001234567890.html"
     shown = preview(alice_client, url)
     assert "javascript:" not in shown.content.decode() and "Lamp Store" in shown.content.decode()
@@ -304,7 +303,7 @@ def test_a_scraped_store_url_is_a_link_only_when_it_is_http(alice_client, alice,
 
 
 def test_a_duplicate_does_not_leave_a_new_supplier_behind(alice, monkeypatch):
-    monkeypatch.setattr(intake, "observe_url", lambda url, platform="", ctx=None: _store_obs(url))
+    monkeypatch.setattr(intake, "read_url", lambda url, **kw: Reading(_store_obs(url)))
     url = "https://www.aliexpress.com/item/1005001234567890.html"
     token = intake.product_preview(owner=alice, url=url).token
     Product.objects.create(owner=alice, url=url, host="www.aliexpress.com")
