@@ -266,6 +266,7 @@ class Preview(_ReadPage):
     supplier_choice: str = ""  # preselected: a supplier's pk, or "new"
     new_supplier_name_default: str = ""  # the name a new supplier gets: the page's store, else the shop's domain
     price_pick: str = ""  # which price the form shows as picked: "" automatic, a listed selector, or "typed"
+    page_read: bool = False  # an HTML page was read (the candidates and the selector's reading are about it)
 
     @property
     def status(self) -> str:
@@ -337,8 +338,10 @@ def _read_prices(preview: Preview, page, price_selector: str) -> None:
     tree = page_tree(page)
     if tree is None:
         return
+    preview.page_read = True
     obs = preview.obs
-    preview.price_choices = price_choices(page, title=obs.title if obs else "", tree=tree)
+    read_price = obs.price if obs is not None and obs.ok else None
+    preview.price_choices = price_choices(page, title=obs.title if obs else "", tree=tree, read_price=read_price)
     if obs is not None and obs.price is None:
         preview.needs_javascript = needs_javascript(tree)
     try:
@@ -383,6 +386,18 @@ def _supplier_options(preview: Preview, owner) -> None:
             preview.supplier_choice = str(known.supplier_id)
             return
     preview.supplier_choice = "new"
+
+
+def product_prices(*, owner, url: str, platform: str = "", price_selector: str = "") -> Preview:
+    """The edit page's view of a product's page: its visible prices to pick from, whether it needs JavaScript,
+    and what `price_selector` reads there (nothing is saved). `page_read` is False when the page could not be
+    read just now (the caller then cannot tell whether the selector matches)."""
+    url = clean_url(url)
+    platform = platform or platforms.detect(url).platform
+    reading = read_url(url, platform=platform, ctx=fetch_context_for(owner), want_page=True)
+    preview = Preview(url=url, platform=platform, obs=reading.obs)
+    _read_prices(preview, reading.page, price_selector)
+    return preview
 
 
 class SelectorNotPreviewed(PreviewMismatch):

@@ -25,7 +25,7 @@ from monitoring.sources.selector import clean_selector
 from monitoring.statuses import CheckStatus
 
 from . import imports, intake
-from .forms import PLATFORM_CHOICES, ShopUrlField
+from .forms import PLATFORM_CHOICES, ShopUrlField, picked_selector
 from .models import Product, margin_pct
 from .platforms import Platform
 from .services import DuplicateError
@@ -116,17 +116,6 @@ class ProductConfirmForm(ProductUrlForm):
     variant = forms.CharField(max_length=128, required=False)
     supplier = forms.CharField(max_length=20, required=False)  # a pk of the user's, or "new"
     new_supplier_name = forms.CharField(max_length=200, required=False)
-
-
-TYPED = "typed"  # the price pick that is not a listed price's selector ("" is "let Dropwatch find it")
-
-
-def picked_selector(data) -> str:
-    """The price selector the add page's form names: a listed price's selector, the typed one, or none."""
-    pick = (data.get("price_pick") or "").strip()
-    if pick == TYPED:
-        return (data.get("price_selector") or "").strip()
-    return pick
 
 
 class SupplierUrlForm(forms.Form):

@@ -63,11 +63,10 @@ def _inside_invisible(node: Any) -> bool:
 
 
 def needs_javascript(tree: Any) -> str:
-    """Why this page needs JavaScript to show its price, in words; "" when it does not look like it.
-
-    Call it on a page where no price was read: a page that shows its price plainly is never called a shell."""
+    """Why this page needs JavaScript to show its price, in words; "" when it does not look like it. A page
+    that shows any price-like text without its scripts is never called a shell."""
     scripts = _SCRIPTS(tree)
-    if not scripts:
+    if not scripts or collect_candidates(PageView(tree)):  # a price the page shows without its scripts
         return ""
     for noscript in _NOSCRIPT(tree):
         if _ENABLE_JS.search(text_of(noscript)):
@@ -80,7 +79,7 @@ def needs_javascript(tree: Any) -> str:
                 return "the page is an empty frame that its scripts fill in"
         return "the page shows almost no text until its scripts run"
     script_text = "".join(text_of(s) for s in scripts if s.get("type", "") != "application/ld+json")
-    if _SCRIPT_PRICE.search(script_text) and not any(c.kind == "current" for c in collect_candidates(PageView(tree))):
+    if _SCRIPT_PRICE.search(script_text):
         return "the price is only in the page's scripts, not in the page itself"
     return ""
 

@@ -159,10 +159,14 @@ class PriceChoice:
     kind: str
     confidence: int  # 0..100
     selector: str  # its css_path: picking it stores this
+    read: bool = False  # the price Dropwatch read from the page (by markup or by itself) has this value
 
 
-def price_choices(page: Page | None, *, title: str = "", tree: Any = None) -> list[PriceChoice]:
-    """The page's visible prices, likeliest current price first, at most MAX_CHOICES, one per selector."""
+def price_choices(
+    page: Page | None, *, title: str = "", tree: Any = None, read_price: Decimal | None = None
+) -> list[PriceChoice]:
+    """The page's visible prices, at most MAX_CHOICES, one per selector: those showing the price Dropwatch read
+    (`read_price`, from markup or the visible page) first, then the likeliest current price first."""
     tree = tree if tree is not None else page_tree(page)
     if tree is None:
         return []
@@ -170,7 +174,10 @@ def price_choices(page: Page | None, *, title: str = "", tree: Any = None) -> li
     view = PageView(tree, title_hint=title)
     out: list[PriceChoice] = []
     seen: set[str] = set()
-    for c in price_candidates(view, default_currency=default, title_hint=title):
+    candidates = price_candidates(view, default_currency=default, title_hint=title)
+    if read_price is not None:  # a stable sort: the read price's elements first, each group still by confidence
+        candidates.sort(key=lambda c: c.value != read_price)
+    for c in candidates:
         if c.selector in seen or len(c.selector) > MAX_SELECTOR_LENGTH:
             continue
         seen.add(c.selector)
@@ -186,6 +193,7 @@ def price_choices(page: Page | None, *, title: str = "", tree: Any = None) -> li
                 kind=c.kind,
                 confidence=round(c.confidence * 100),
                 selector=c.selector,
+                read=read_price is not None and c.value == read_price,
             )
         )
         if len(out) == MAX_CHOICES:
