@@ -553,12 +553,14 @@ def test_the_import_page_reports_each_row(alice_client, alice, bob_client):
     csv_text = "url,my_price\nhttps://shop.example.com/products/a,10\nftp://x.example/b,10\n"
     response = upload(alice_client, csv_text)
     html = response.content.decode()
-    assert "<html" in html and "1 added" in html and "1 rejected" in html
+    assert "<html" in html and "1 added" in html and "1 failed" in html
     product = Product.objects.get(owner=alice)
-    assert f'href="/products/{product.pk}/"' in html and "status-not_found" in html
+    assert "status-not_found" in html and "ftp://x.example/b" in html
+    assert "shop.example.com/products/a" not in html  # an added row is counted, not listed
     # Asked by htmx, only the report; and Bob sees nothing of Alice's import.
     fragment = upload(alice_client, csv_text, HTTP_HX_REQUEST="true").content.decode()
-    assert "<html" not in fragment and "You already watch this product." in fragment
+    assert "<html" not in fragment and "1 row skipped: You already watch this product." in fragment
+    assert "(row 2)" in fragment
     bobs = bob_client.get(IMPORT).content.decode()
     assert "shop.example.com/products/a" not in bobs and "Import result" not in bobs
 
