@@ -161,7 +161,7 @@ def test_the_preview_files_the_product_under_a_new_supplier_named_after_the_shop
     assert product.supplier.name == "Lumen lamps" and product.supplier.owner == alice
     assert product.supplier.store_url == shop.url("/")
     page = alice_client.get(product.get_absolute_url()).content.decode()
-    assert "Lumen lamps" in page
+    assert "Lumen lamps" in page and f"?supplier={product.supplier_id}&amp;product={product.pk}" in page  # test orders
     # The next product of the same shop is preselected under that supplier.
     shop.page("/floor", LAMP.replace("Desk lamp", "Floor lamp"))
     again = confirm_form(preview(alice_client, shop.url("/floor")))
