@@ -260,7 +260,10 @@ class ProductUpdate(OwnedMixin, ProductFormMixin, ThresholdOverridesMixin, gener
         return [self.object.supplier.threshold_overrides if self.object.supplier else None]
 
     def get_template_names(self):
-        if self.request.method == "GET" and self.request.GET.get("prices"):
+        asked = (
+            self.request.GET.get("prices") if self.request.method == "GET" else self.request.POST.get("try_selector")
+        )
+        if asked:  # asked by htmx: only the price fieldset is swapped
             return [page_or_fragment(self.request, "suppliers/product_form.html", "prices")]
         return super().get_template_names()
 
@@ -339,6 +342,9 @@ def _price_pick_context(request, product, form, trial) -> dict:
         "needs_javascript": trial.needs_javascript if trial is not None else "",
         "try_name": "try_selector",
         "try_value": "1",
+        "try_url": request.path,
+        "try_target": "#price-pick-area",
+        "try_swap": "outerHTML",
     }
 
 

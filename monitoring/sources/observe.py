@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from accounts.models import settings_for
-from suppliers.platforms import clean_shop_url, detect
+from suppliers.platforms import Platform, clean_shop_url, detect
 
 from ..fetch import FetchError, blocks, get_fetcher
 from ..observation import Observation
@@ -144,6 +144,8 @@ class _KeepPages:
 def explain_missing_price(obs: Observation, page: Page | None) -> Observation:
     """A page that needs JavaScript to show its price says so plainly, instead of "no price found"."""
     if page is None or obs.status not in (CheckStatus.OK, CheckStatus.UNPARSEABLE) or obs.price is not None:
+        return obs
+    if obs.platform == Platform.ALIEXPRESS:  # its data is always in scripts: a miss there is a layout change
         return obs
     if obs.message.startswith(NO_LONGER_MATCHES):
         return obs  # said already, with the reason

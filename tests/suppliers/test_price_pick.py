@@ -260,3 +260,17 @@ def test_the_edit_forms_carry_csrf_and_another_user_cannot_read_the_prices(alice
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(lamp.owner)
     assert strict.post(f"/products/{lamp.pk}/edit/", edit_data(lamp, try_selector="1")).status_code == 403
+
+
+def test_trying_a_selector_with_htmx_swaps_only_the_part_that_changes(alice_client, lamp, shop):
+    shop.page("/floor", LAMP.replace("Desk lamp", "Floor lamp"))
+    shown = preview(alice_client, shop.url("/floor"))
+    assert 'hx-post="/products/add/" hx-target="#preview"' in shown.content.decode()
+    data = {**confirm_form(shown), "price_pick": "typed", "price_selector": "#our-price", "try_selector": "1"}
+    fragment = alice_client.post(ADD, data, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in fragment and "Your selector reads 8.90 USD on this page" in fragment
+    edit = f"/products/{lamp.pk}/edit/"
+    data = edit_data(lamp, price_pick="typed", price_selector="#our-price", try_selector="1")
+    swapped = alice_client.post(edit, data, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in swapped and swapped.lstrip().startswith('<div id="price-pick-area">')
+    assert "Your selector reads 8.90 USD on this page" in swapped
