@@ -102,6 +102,7 @@ class ProductOut(Schema):
     platform_product_id: str
     supplier_id: int | None
     variant: str = Field(description="The variant / SKU you sell (stored as variant_sku)")
+    price_selector: str = Field(description="Your CSS selector for the price, tried first on every check; empty: none")
     my_price: Decimal | None
     my_currency: str
     shipping_cost: Decimal | None
@@ -129,6 +130,12 @@ class ProductOut(Schema):
 class ProductPreviewIn(Schema):
     url: str
     platform: str = Field("", description="Empty: detected from the address")
+    price_selector: str = Field(
+        "",
+        max_length=300,
+        description="A CSS selector for the price (one of `price_choices`' or your own): tried first on every "
+        "check; when it stops matching, the check is unverifiable. The preview says what it reads.",
+    )
 
 
 class ProductIn(ProductPreviewIn):
@@ -157,6 +164,18 @@ class VariantOut(Schema):
     in_stock: bool | None
 
 
+class PriceChoiceOut(Schema):
+    text: str = Field(description="The price as the page writes it")
+    value: Decimal
+    currency: str
+    around: str = Field(description="The text around it")
+    where: str = Field(description="Where it sits: next to the buy button, struck through, per unit, …")
+    kind: str = Field(description="current, was, unit, instalment, saving, opening-bid, shipping, text, other-product")
+    confidence: int = Field(description="0–100 that this is the page's current price")
+    selector: str = Field(description="Send it as `price_selector` to watch this price")
+    read: bool = Field(description="The price Dropwatch reads from the page has this value")
+
+
 class ProductPreviewOut(Schema):
     url: str
     platform: str
@@ -176,6 +195,11 @@ class ProductPreviewOut(Schema):
     supplier_id: int | None = Field(description="Your supplier for the page's store, when you have one")
     new_supplier_name: str = Field(description="The supplier adding it will create, if any")
     variants: list[VariantOut]
+    price_choices: list[PriceChoiceOut] = Field(description="The page's visible prices, to pick one by its selector")
+    needs_javascript: str = Field(description="Why the page needs JavaScript to show its price; empty when not")
+    price_selector: str = Field(description="The selector you sent, as it will be stored")
+    selector_price: Decimal | None = Field(description="What your selector reads on the page")
+    selector_error: str = Field(description="Why your selector reads no price there (or cannot be read)")
     token: str = Field(description="Send it back with POST /products within an hour")
 
 

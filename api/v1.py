@@ -27,6 +27,7 @@ from dashboard.selectors import with_list_columns
 from monitoring import findings as finding_services
 from monitoring.models import HEALTH_KINDS, Finding, FindingKind
 from monitoring.severity import Severity
+from monitoring.sources.selector import clean_selector
 from monitoring.statuses import FAILED_CHECKS as FAILED_STATUSES
 from monitoring.statuses import CheckStatus
 from orderlog import selectors as orderlog_selectors
@@ -398,7 +399,11 @@ def product_list(
 def product_preview(request, payload: ProductPreviewIn):
     """Read the page as the add-product form's "Preview" does (nothing is saved): what Dropwatch sees, its
     variants, and the `token` to confirm with."""
-    return _preview_out(intake.product_preview(owner=request.auth, url=payload.url, platform=payload.platform))
+    return _preview_out(
+        intake.product_preview(
+            owner=request.auth, url=payload.url, platform=payload.platform, price_selector=payload.price_selector
+        )
+    )
 
 
 def _preview_out(preview) -> dict:
@@ -426,6 +431,11 @@ def _preview_out(preview) -> dict:
             {"id": v.id, "name": v.name, "price": v.price, "currency": v.currency, "in_stock": v.in_stock}
             for v in (obs.variants if obs else [])
         ],
+        "price_choices": [vars(c) for c in preview.price_choices],
+        "needs_javascript": preview.needs_javascript,
+        "price_selector": preview.price_selector,
+        "selector_price": preview.selector_price,
+        "selector_error": preview.selector_error,
         "token": preview.token,
     }
 
@@ -439,23 +449,38 @@ def product_create(request, payload: ProductIn):
     my_price = _amount(payload.my_price, "my_price")
     shipping_cost = _amount(payload.shipping_cost, "shipping_cost")
     token, url = payload.token, payload.url
-    if not token:
-        preview = intake.product_preview(owner=owner, url=url, platform=payload.platform)
-        if preview.existing is not None:
-            raise DuplicateError("You already watch this product.")
-        if not preview.can_add:
-            raise DjangoValidationError(preview.advice or f"This page cannot be added ({preview.status}).")
-        token, url = preview.token, preview.url
-    product = intake.product_add_from_preview(
-        owner=owner,
-        url=url,
-        token=token,
-        platform=payload.platform,
-        my_price=my_price,
-        my_currency=payload.my_currency,
-        shipping_cost=shipping_cost,
-        variant=payload.variant.strip(),
-    )
+    try:
+        selector = clean_selector(payload.price_selector)
+    except DjangoValidationError as exc:
+        raise DjangoValidationError({"price_selector": exc.messages}) from None
+    for _attempt in range(2):
+        if not token:
+            preview = intake.product_preview(owner=owner, url=url, platform=payload.platform, price_selector=selector)
+            if preview.existing is not None:
+                raise DuplicateError("You already watch this product.")
+            if not preview.can_add:
+                raise DjangoValidationError(preview.advice or f"This page cannot be added ({preview.status}).")
+            if preview.selector_error:
+                raise DjangoValidationError({"price_selector": [preview.selector_error]})
+            token, url = preview.token, preview.url
+        try:
+            product = intake.product_add_from_preview(
+                owner=owner,
+                url=url,
+                token=token,
+                platform=payload.platform,
+                my_price=my_price,
+                my_currency=payload.my_currency,
+                shipping_cost=shipping_cost,
+                variant=payload.variant.strip(),
+                price_selector=selector,
+            )
+        except intake.SelectorNotPreviewed:
+            token = ""  # a selector the token's preview did not try: preview again with it
+            continue
+        break
+    else:
+        raise DjangoValidationError({"price_selector": ["The page could not be read again with your selector."]})
     return Status(201, _product_out(_products(owner).get(pk=product.pk)))
 
 

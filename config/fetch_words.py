@@ -15,7 +15,8 @@ _PLAIN = [
     (re.compile(r"Network is unreachable|No route to host", re.I), "The shop could not be reached from here."),
     (
         re.compile(r"CERTIFICATE_VERIFY_FAILED|certificate|SSL", re.I),
-        "The shop's secure connection (its certificate) is not valid.",
+        "The shop's secure connection failed: its certificate is not valid (expired, self-made or for another "
+        "name), or the server does not speak https.",
     ),
     (
         re.compile(r"Connection reset|RemoteDisconnected|Server disconnected", re.I),
@@ -27,12 +28,19 @@ _RAW = re.compile(
 )
 
 
+def what_happened(text) -> str:
+    """A network failure's technical text ("[Errno 111] Connection refused", "[SSL: CERTIFICATE_VERIFY_FAILED]")
+    as one plain sentence; "" when none of the known failures is in it."""
+    value = str(text or "")
+    for pattern, words in _PLAIN:
+        if pattern.search(value):
+            return words
+    return ""
+
+
 def in_words(text) -> str:
     """The message as it is when it reads well, else what happened in plain words."""
     value = str(text or "")
     if not _RAW.search(value):
         return value
-    for pattern, words in _PLAIN:
-        if pattern.search(value):
-            return words
-    return "The page could not be fetched (a network error)."
+    return what_happened(value) or "The page could not be fetched (a network error)."

@@ -11,6 +11,7 @@ import json
 import logging
 import random
 from contextvars import ContextVar
+from functools import partial
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -126,13 +127,15 @@ def run_product_check(product_id: int, slot: datetime, claimant: str = "", resum
     try:
         read: PageRead | None = None
         try:
+            selector = product.price_selector  # the user's own price selector is tried first
+            observe = partial(observe_url, price_selector=selector) if selector else observe_url
             if product.has_siblings:
-                obs = observe_url_shared(url, platform=product.platform, ctx=ctx)
+                obs = observe_url_shared(url, platform=product.platform, ctx=ctx, price_selector=selector)
             elif conditional_possible(product.platform, url):
                 key = _page_key(product, prefs)
                 state = _page_state(product, timezone.now())
                 read = observe_url_conditional(
-                    url, platform=product.platform, ctx=ctx, state=state, key=key, observe=observe_url
+                    url, platform=product.platform, ctx=ctx, state=state, key=key, observe=observe
                 )
                 if read.unchanged:
                     done = _record_unchanged(product, slot=slot, now=timezone.now(), read=read)
@@ -140,11 +143,11 @@ def run_product_check(product_id: int, slot: datetime, claimant: str = "", resum
                         return done
                     # No earlier reading to repeat (none kept): read the page in full, unconditionally.
                     read = observe_url_conditional(
-                        url, platform=product.platform, ctx=ctx, state=PageState(), key=key, observe=observe_url
+                        url, platform=product.platform, ctx=ctx, state=PageState(), key=key, observe=observe
                     )
                 obs = read.obs
             else:
-                obs = observe_url(url, platform=product.platform, ctx=ctx)
+                obs = observe(url, platform=product.platform, ctx=ctx)
         except SoftTimeLimitExceeded:
             obs = Observation.failed(CheckStatus.ERROR, "The check took too long and was stopped.", url=url)
             read = None
@@ -182,6 +185,7 @@ def _page_key(product: Product, prefs) -> str:
         product.url,
         product.platform,
         product.variant_sku,
+        product.price_selector,
         _number(product.my_price),
         product.my_currency,
         _number(product.shipping_cost),

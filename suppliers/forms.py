@@ -3,11 +3,24 @@ from datetime import timedelta
 from django import forms
 
 from config.currencies import clean_currency_code
+from monitoring.sources.selector import clean_selector
 
 from . import platforms
 from .models import Product, Supplier
 
 PLATFORM_CHOICES = [("", "Detect from the address"), *platforms.Platform.choices]
+TYPED = "typed"  # the price pick that is not a listed price's selector ("" is "let Dropwatch find it")
+
+
+def picked_selector(data) -> str:
+    """The price selector a form names (templates/suppliers/_price_pick.html): a listed price's selector, the
+    typed one, or none ("let Dropwatch find it"). A form sent without the pick (a script) means the typed one."""
+    if "price_pick" not in data:
+        return (data.get("price_selector") or "").strip()
+    pick = (data.get("price_pick") or "").strip()
+    if pick == TYPED:
+        return (data.get("price_selector") or "").strip()
+    return pick
 
 
 class ShopUrlField(forms.CharField):
@@ -99,6 +112,7 @@ class ProductForm(forms.ModelForm):
             "my_currency",
             "shipping_cost",
             "variant_sku",
+            "price_selector",
             "check_interval",
             "active",
         ]
@@ -141,6 +155,9 @@ class ProductForm(forms.ModelForm):
 
     def clean_my_currency(self):
         return clean_currency_code(self.cleaned_data.get("my_currency"), required=False)
+
+    def clean_price_selector(self):
+        return clean_selector(picked_selector(self.data))
 
     def clean(self):
         data = super().clean()

@@ -88,6 +88,20 @@ class ImportReport:
     def rejected(self) -> int:
         return self._count(RowResult.REJECTED)
 
+    @property
+    def problems(self) -> list[ImportRow]:
+        """The rows that failed, each with what to fix: the only rows the report lists one by one."""
+        return [r for r in self.rows if r.result == RowResult.REJECTED]
+
+    def skipped_by_reason(self, show: int = 20) -> list[tuple[str, int, list[int]]]:
+        """Skipped rows summarised: (reason, how many, the first `show` row numbers), most common first."""
+        groups: dict[str, list[int]] = {}
+        for r in self.rows:
+            if r.result == RowResult.SKIPPED:
+                groups.setdefault(r.reason, []).append(r.row)
+        ordered = sorted(groups.items(), key=lambda item: -len(item[1]))
+        return [(reason, len(rows), rows[:show]) for reason, rows in ordered]
+
 
 def _read_text(file) -> str:
     size = getattr(file, "size", None)

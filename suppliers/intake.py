@@ -26,7 +26,9 @@ from django.db import transaction
 from accounts.models import settings_for
 from monitoring.fetch.netguard import is_public_address
 from monitoring.observation import Observation, StoreInfo
-from monitoring.sources.observe import fetch_context_for, observe_url
+from monitoring.sources.appshell import needs_javascript
+from monitoring.sources.observe import fetch_context_for, observe_url, read_url
+from monitoring.sources.selector import clean_selector, page_tree, price_choices, read_selector, selector_problem
 from monitoring.statuses import CheckStatus
 
 from . import platforms
@@ -52,6 +54,14 @@ STATUS_ADVICE = {
     CheckStatus.REFUSED: "Dropwatch will not fetch this address, so it cannot be watched.",
     CheckStatus.ERROR: "The page could not be fetched just now. You can still add it; Dropwatch will try again.",
 }
+
+
+# A page that needs JavaScript to show its price: said plainly (the message says why), with what the user can do.
+JAVASCRIPT_STATUSES = (CheckStatus.OK, CheckStatus.UNPARSEABLE)
+JAVASCRIPT_ADVICE = (
+    "You can still add it: pick a price below if the page shows one, or type a CSS selector for it; otherwise "
+    "Dropwatch can watch only what the page shows without its scripts."
+)
 
 
 class PreviewMismatch(ValueError):
@@ -166,11 +176,13 @@ def refused_host(url: str) -> str:
 # --- The signed preview stamp --------------------------------------------------------------------
 
 
-def _stamp(*, owner, url: str, platform: str, store: StoreInfo | None = None, variants=()) -> str:
+def _stamp(*, owner, url: str, platform: str, store: StoreInfo | None = None, variants=(), selectors=()) -> str:
     store_part = None
     if store is not None and store.id:
         store_part = [store.id[:64], (store.name or "")[:200], _safe_store_url(store.url)]
     data = {"o": owner.pk, "u": url, "p": platform, "s": store_part, "v": [v[:128] for v in list(variants)[:200]]}
+    if selectors:  # the price selectors the preview showed a price for: confirming one needs no second read
+        data["c"] = list(selectors)
     return signing.dumps(data, salt=_PREVIEW_SALT, compress=True)
 
 
@@ -179,6 +191,11 @@ def _unstamp(*, owner, token: str, url: str, platform: str) -> StoreInfo | None:
 
 
 def _read_stamp(*, owner, token: str, url: str, platform: str) -> tuple[StoreInfo | None, list[str]]:
+    store, variants, _selectors = _read_full_stamp(owner=owner, token=token, url=url, platform=platform)
+    return store, variants
+
+
+def _read_full_stamp(*, owner, token: str, url: str, platform: str) -> tuple[StoreInfo | None, list[str], list[str]]:
     """The store the preview read, once the stamp proves the preview was this user's, for this address."""
     try:
         data = signing.loads(token or "", salt=_PREVIEW_SALT, max_age=PREVIEW_MAX_AGE)
@@ -189,7 +206,8 @@ def _read_stamp(*, owner, token: str, url: str, platform: str) -> tuple[StoreInf
     if data.get("o") != owner.pk or data.get("u") != url or data.get("p") != platform:
         raise PreviewMismatch("The address or platform changed since the preview: preview the page again.")
     store = data.get("s")
-    return (StoreInfo(id=store[0], name=store[1], url=store[2]) if store else None), list(data.get("v") or [])
+    store_info = StoreInfo(id=store[0], name=store[1], url=store[2]) if store else None
+    return store_info, list(data.get("v") or []), list(data.get("c") or [])
 
 
 def _safe_store_url(url: str) -> str:
@@ -237,10 +255,28 @@ class Preview(_ReadPage):
     supplier: Supplier | None = None  # the user's supplier that the page's store block matches
     ship_to: str = ""
     token: str = ""  # the signed stamp the confirmation carries
+    price_choices: list = field(default_factory=list)  # the page's visible prices (sources.selector.PriceChoice)
+    price_selector: str = ""  # the selector the user picked or typed, tried on this page
+    selector_price: Decimal | None = None  # what it read there
+    selector_currency: str = ""
+    selector_text: str = ""
+    selector_error: str = ""  # why it reads no price here (or does not parse)
+    needs_javascript: str = ""  # why the page needs JavaScript to show its price ("" when it does not)
+    suppliers: list = field(default_factory=list)  # the user's suppliers, to file the product under one
+    supplier_choice: str = ""  # preselected: a supplier's pk, or "new"
+    new_supplier_name_default: str = ""  # the name a new supplier gets: the page's store, else the shop's domain
+    price_pick: str = ""  # which price the form shows as picked: "" automatic, a listed selector, or "typed"
+    page_read: bool = False  # an HTML page was read (the candidates and the selector's reading are about it)
 
     @property
     def status(self) -> str:
         return str(self.obs.status) if self.obs else ""
+
+    @property
+    def advice(self) -> str:
+        if self.needs_javascript and self.obs is not None and self.obs.status in JAVASCRIPT_STATUSES:
+            return JAVASCRIPT_ADVICE
+        return super().advice
 
     @property
     def can_add(self) -> bool:
@@ -267,8 +303,10 @@ class Preview(_ReadPage):
         return store.name or f"Store {store.id}"
 
 
-def product_preview(*, owner, url: str, platform: str = "") -> Preview:
-    """Read the page as a check would (the user's currency and ship-to country), without saving anything."""
+def product_preview(*, owner, url: str, platform: str = "", price_selector: str = "") -> Preview:
+    """Read the page as a check would (the user's currency and ship-to country), without saving anything: what
+    Dropwatch reads, the page's visible prices to pick from, and (with `price_selector`) what that selector
+    reads on this page."""
     url, hint = platforms.split_variant(clean_url(url))
     platform = platform or platforms.detect(url).platform
     watched = list(Product.objects.filter(owner=owner, url=url))
@@ -276,15 +314,94 @@ def product_preview(*, owner, url: str, platform: str = "") -> Preview:
     if existing is not None and len(watched) == 1 and not existing.variants:
         return Preview(url=url, platform=platform, existing=existing)
     ctx = fetch_context_for(owner)
-    obs = observe_url(url, platform=platform, ctx=ctx)
+    reading = read_url(url, platform=platform, ctx=ctx, want_page=True)
+    obs = reading.obs
     preview = Preview(url=url, platform=platform, obs=obs, ship_to=ctx.ship_to, watched=watched, variant_hint=hint)
     store = preview.store
     if store is not None and store.id:
         preview.supplier = Supplier.objects.filter(owner=owner, platform=platform, platform_store_id=store.id).first()
+    _read_prices(preview, reading.page, price_selector)
+    _supplier_options(preview, owner)
     if preview.can_add:
         variants = [v.id for v in preview.variants]
-        preview.token = _stamp(owner=owner, url=url, platform=platform, store=store, variants=variants)
+        approved = [c.selector for c in preview.price_choices]
+        if preview.price_selector and preview.selector_price is not None:
+            approved.append(preview.price_selector)
+        preview.token = _stamp(
+            owner=owner, url=url, platform=platform, store=store, variants=variants, selectors=approved
+        )
     return preview
+
+
+def _read_prices(preview: Preview, page, price_selector: str) -> None:
+    """The page's price candidates, whether it needs JavaScript, and what the user's selector reads on it."""
+    tree = page_tree(page)
+    if tree is None:
+        return
+    preview.page_read = True
+    obs = preview.obs
+    read_price = obs.price if obs is not None and obs.ok else None
+    preview.price_choices = price_choices(page, title=obs.title if obs else "", tree=tree, read_price=read_price)
+    if obs is not None and obs.price is None:
+        preview.needs_javascript = needs_javascript(tree)
+    try:
+        preview.price_selector = clean_selector(price_selector)
+    except ValidationError as exc:
+        preview.price_selector = " ".join((price_selector or "").split())[:300]
+        preview.selector_error = " ".join(exc.messages)
+        preview.price_pick = "typed"
+        return
+    if preview.price_selector:
+        listed = {c.selector for c in preview.price_choices}
+        preview.price_pick = preview.price_selector if preview.price_selector in listed else "typed"
+        found = read_selector(page, preview.price_selector, tree=tree)
+        preview.selector_price, preview.selector_currency, preview.selector_text = (
+            found.price,
+            found.currency,
+            found.text,
+        )
+        problem = selector_problem(found)
+        if problem:
+            preview.selector_error = f"Your price selector reads no price on this page: {problem}."
+
+
+def _supplier_options(preview: Preview, owner) -> None:
+    """The user's suppliers to file the product under, the one to preselect, and a new one's name: the page's
+    store when it names one, else the shop's domain (never no supplier: test orders need one)."""
+    preview.suppliers = list(Supplier.objects.filter(owner=owner).order_by("name", "id"))
+    store = preview.store
+    host = platforms.host_of(preview.url)
+    site = host[4:] if host.startswith("www.") else host
+    preview.new_supplier_name_default = (store.name if store else "") or (
+        f"Store {store.id}" if store and store.id else ""
+    )
+    preview.new_supplier_name_default = preview.new_supplier_name_default or site
+    if preview.supplier is not None:
+        preview.supplier_choice = str(preview.supplier.pk)
+        return
+    if store is None or not store.id:  # the user's supplier already filing products of this shop
+        same_shop = Product.objects.filter(owner=owner, host=host, supplier__isnull=False).select_related("supplier")
+        known = same_shop.order_by("-created_at").first()
+        if known is not None and preview.platform != platforms.Platform.ALIEXPRESS:
+            preview.supplier_choice = str(known.supplier_id)
+            return
+    preview.supplier_choice = "new"
+
+
+def product_prices(*, owner, url: str, platform: str = "", price_selector: str = "") -> Preview:
+    """The edit page's view of a product's page: its visible prices to pick from, whether it needs JavaScript,
+    and what `price_selector` reads there (nothing is saved). `page_read` is False when the page could not be
+    read just now (the caller then cannot tell whether the selector matches)."""
+    url = clean_url(url)
+    platform = platform or platforms.detect(url).platform
+    reading = read_url(url, platform=platform, ctx=fetch_context_for(owner), want_page=True)
+    preview = Preview(url=url, platform=platform, obs=reading.obs)
+    _read_prices(preview, reading.page, price_selector)
+    return preview
+
+
+class SelectorNotPreviewed(PreviewMismatch):
+    """A price selector the preview did not try: the page is read again with it before anything is saved."""
 
 
 def product_add_from_preview(
@@ -298,16 +415,28 @@ def product_add_from_preview(
     shipping_cost: Decimal | None = None,
     variant: str = "",
     backs_up: Product | None = None,
+    price_selector: str = "",
+    supplier_choice: str | None = None,
+    new_supplier_name: str = "",
 ) -> Product:
     """Add the previewed product; its supplier too when the preview read the page's store. With `backs_up`,
     it is added as a backup source of that product (suppliers.backups).
+
+    `supplier_choice` (the add page always sends it): one of the user's suppliers by pk, or "new" (the page's
+    store, else a supplier named `new_supplier_name` for the shop's domain). None keeps the old way: the
+    page's store when it names one. `price_selector` must be one the preview read a price with
+    (SelectorNotPreviewed otherwise: the caller previews again with it).
 
     Everything is validated again: the address and the user's inputs as on the form, and the signed stamp
     proves the preview (and the store it read) belonged to this user and this address. The product is due
     at once; the caller asks for a check right away (`monitoring.scheduling.check_now`)."""
     url = clean_url(url)
     platform = platform or platforms.detect(url).platform
-    store, variants = _read_stamp(owner=owner, token=token, url=url, platform=platform)
+    store, variants, approved = _read_full_stamp(owner=owner, token=token, url=url, platform=platform)
+    price_selector = clean_selector(price_selector)
+    if price_selector and price_selector not in approved:
+        raise SelectorNotPreviewed("Dropwatch has not tried this price selector on the page yet.")
+    chosen = _chosen_supplier(owner, supplier_choice)
     variant = (variant or "").strip()
     if variant and variants and variant not in variants:
         raise ValidationError("That variant is not on the listing you previewed: preview the page again.")
@@ -317,12 +446,18 @@ def product_add_from_preview(
     shipping_cost = clean_shipping_cost(shipping_cost)
     my_currency = clean_currency(my_currency) or default_currency(owner)
     with transaction.atomic():  # a duplicate must not leave a new supplier behind
-        supplier = None
-        if store is not None:
+        supplier = chosen
+        if supplier is None and store is not None:
             supplier = supplier_for_store(
-                owner=owner, platform=platform, store_id=store.id, name=store.name, store_url=store.url
+                owner=owner,
+                platform=platform,
+                store_id=store.id,
+                name=(new_supplier_name or "").strip()[:200] or store.name,
+                store_url=store.url,
             )
-        return product_create(
+        if supplier is None and supplier_choice == "new":
+            supplier = _new_shop_supplier(owner=owner, url=url, platform=platform, name=new_supplier_name)
+        product = product_create(
             owner=owner,
             url=url,
             platform=platform,
@@ -333,6 +468,32 @@ def product_add_from_preview(
             variant_sku=variant,
             backs_up=backs_up,
         )
+        if price_selector:
+            product.price_selector = price_selector
+            product.save(update_fields=["price_selector"])
+        return product
+
+
+def _chosen_supplier(owner, choice: str | None) -> Supplier | None:
+    choice = (choice or "").strip()
+    if not choice.isdigit():
+        if choice not in ("", "new"):
+            raise ValidationError("Choose one of your suppliers, or a new one.")
+        return None
+    found = Supplier.objects.filter(owner=owner, pk=int(choice)).first()
+    if found is None:
+        raise ValidationError("That supplier is not one of yours (or no longer exists).")
+    return found
+
+
+def _new_shop_supplier(*, owner, url: str, platform: str, name: str) -> Supplier:
+    """A supplier for a shop that names no store block: the shop itself, at its home page (AliExpress is a
+    marketplace, not one shop: no store address there)."""
+    parts = urlsplit(url)
+    host = platforms.host_of(url)
+    name = (name or "").strip()[:200] or (host[4:] if host.startswith("www.") else host)
+    home = "" if platform == platforms.Platform.ALIEXPRESS else f"{parts.scheme}://{parts.netloc}/"
+    return supplier_create(owner=owner, name=name, platform=platform, store_url=home)
 
 
 # --- Add a supplier by its store URL --------------------------------------------------------------

@@ -21,10 +21,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from config.fetch_words import in_words
 from config.web import page_or_fragment
 from monitoring.scheduling import check_now
+from monitoring.sources.selector import clean_selector
 from monitoring.statuses import CheckStatus
 
 from . import imports, intake
-from .forms import PLATFORM_CHOICES, ShopUrlField
+from .forms import PLATFORM_CHOICES, ShopUrlField, picked_selector
 from .models import Product, margin_pct
 from .platforms import Platform
 from .services import DuplicateError
@@ -113,6 +114,8 @@ class ProductUrlForm(forms.Form):
 class ProductConfirmForm(ProductUrlForm):
     token = forms.CharField(widget=forms.HiddenInput, error_messages={"required": "Preview the page first."})
     variant = forms.CharField(max_length=128, required=False)
+    supplier = forms.CharField(max_length=20, required=False)  # a pk of the user's, or "new"
+    new_supplier_name = forms.CharField(max_length=200, required=False)
 
 
 class SupplierUrlForm(forms.Form):
@@ -140,6 +143,13 @@ class ImportForm(forms.Form):
 # --- Add a product by URL ------------------------------------------------------------------------
 
 
+def _valid_url_form(data) -> ProductUrlForm:
+    """Step 1's form, validated (the preview under it reads its cleaned inputs)."""
+    form = ProductUrlForm(data)
+    form.is_valid()
+    return form
+
+
 class ProductAdd(LoginRequiredMixin, View):
     """Step 1: the address and the user's prices. Step 2 ("Preview"): what Dropwatch reads from the page.
     Step 3 (the confirmation, `step=confirm`): add it, attach its store's supplier, check it right away."""
@@ -152,36 +162,69 @@ class ProductAdd(LoginRequiredMixin, View):
         return self._render(ProductUrlForm(initial=initial))
 
     def post(self, request):
-        if request.POST.get("step") == "confirm":
+        if request.POST.get("step") == "confirm" and "try_selector" not in request.POST:
             return self._confirm(request)
+        # "Preview", or "Try this selector" on the preview (which sends the preview's fields again).
         form = ProductUrlForm(request.POST)
         preview = None
         if form.is_valid():
-            preview = intake.product_preview(
-                owner=request.user, url=form.cleaned_data["url"], platform=form.cleaned_data["platform"]
-            )
+            preview = self._preview(form.cleaned_data, picked_selector(request.POST))
         return self._render(form, preview=preview)
+
+    def _preview(self, data, selector: str):
+        preview = intake.product_preview(
+            owner=self.request.user, url=data["url"], platform=data["platform"], price_selector=selector
+        )
+        # What the user had chosen on the previous preview stays chosen.
+        post = self.request.POST
+        if post.get("variant"):
+            preview.variant_hint = post["variant"]
+        if post.get("supplier") and (post["supplier"] == "new" or post["supplier"].isdigit()):
+            preview.supplier_choice = post["supplier"]
+        if post.get("new_supplier_name", "").strip():
+            preview.new_supplier_name_default = post["new_supplier_name"].strip()[:200]
+        return preview
 
     def _confirm(self, request):
         form = ProductConfirmForm(request.POST)
         error = ""
         if form.is_valid():
             data = form.cleaned_data
+            selector = picked_selector(request.POST)
+            token = data["token"]
             try:
-                product = intake.product_add_from_preview(
-                    owner=request.user,
-                    url=data["url"],
-                    platform=data["platform"],
-                    token=data["token"],
-                    my_price=data["my_price"],
-                    my_currency=data["my_currency"],
-                    shipping_cost=data["shipping_cost"],
-                    variant=data["variant"],
-                    backs_up=self._backs_up(data.get("backs_up")),
-                )
-            except (DuplicateError, intake.PreviewMismatch, ValidationError, PermissionError) as exc:
-                error = _error_text(exc)
+                clean_selector(selector)
+            except ValidationError:
+                return self._render(_valid_url_form(request.POST), preview=self._preview(data, selector))
+            for _attempt in range(2):
+                try:
+                    product = intake.product_add_from_preview(
+                        owner=request.user,
+                        url=data["url"],
+                        platform=data["platform"],
+                        token=token,
+                        my_price=data["my_price"],
+                        my_currency=data["my_currency"],
+                        shipping_cost=data["shipping_cost"],
+                        variant=data["variant"],
+                        backs_up=self._backs_up(data.get("backs_up")),
+                        price_selector=selector,
+                        supplier_choice=data["supplier"] if "supplier" in request.POST else None,
+                        new_supplier_name=data["new_supplier_name"],
+                    )
+                except intake.SelectorNotPreviewed:
+                    # A typed selector the preview did not try: read the page with it now, add only if it reads.
+                    preview = self._preview(data, selector)
+                    if preview.selector_error or not preview.token:
+                        return self._render(_valid_url_form(request.POST), preview=preview)
+                    token = preview.token
+                    continue
+                except (DuplicateError, intake.PreviewMismatch, ValidationError, PermissionError) as exc:
+                    error = _error_text(exc)
+                break
             else:
+                error = "The page could not be read again with your price selector: preview it again."
+            if not error:
                 if product.backs_up_id is not None:
                     _say_added(request, "Backup supplier", product)
                     return _done(request, product.backs_up)

@@ -120,6 +120,14 @@ class Product(Checkable):
     # sku). Empty on a single-variant listing, or until the user picks one (the rules then watch the lowest price).
     variant_sku = models.CharField("Variant you sell", max_length=128, blank=True)
     variant_name = models.CharField(max_length=300, blank=True, editable=False)
+    # The user's CSS selector for the price on the page, tried first on every check; when it stops matching,
+    # the check is unverifiable (monitoring.sources.selector), never a vanished price.
+    price_selector = models.CharField(
+        "Price selector",
+        max_length=300,
+        blank=True,
+        help_text="A CSS selector for the price on the page; empty lets Dropwatch find it.",
+    )
     check_interval = models.DurationField(default=timedelta(hours=6))
     created_at = models.DateTimeField(auto_now_add=True)
     # A backup source: another supplier's listing of the same item. Checked like any listing (every 24 h),

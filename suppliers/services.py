@@ -94,6 +94,7 @@ def product_create(
     shipping_cost: Decimal | None = None,
     variant_sku: str = "",
     backs_up: Product | None = None,
+    price_selector: str = "",
 ) -> Product:
     """Add a product to watch (or, with `backs_up`, a backup source of one of the user's products: checked
     every 24 h, findings-free until promoted, selling at the product's price). It is due at once: the next
@@ -126,6 +127,7 @@ def product_create(
                 my_currency=(my_currency or "").upper(),
                 shipping_cost=shipping_cost,
                 variant_sku=variant_sku,
+                price_selector=price_selector,
                 next_check_at=timezone.now(),
                 **extra,
             )
@@ -143,6 +145,14 @@ def product_update_url(*, product: Product, url: str, platform: str = "") -> Non
     product.host = platforms.host_of(info.url)
     product.platform = platform or info.platform
     product.platform_product_id = info.product_id
+
+
+def product_price_selector_changed(*, product: Product, previous: str) -> None:
+    """The price is read another way from now on (the user's selector, or automatically again): it may read
+    another number on the same page, which is not a price change, so the price baseline starts again."""
+    if (product.price_selector or "") == (previous or ""):
+        return
+    product.baseline_since = {**(product.baseline_since or {}), "price": timezone.now().isoformat()}
 
 
 def product_variant_changed(*, product: Product, previous: str) -> None:

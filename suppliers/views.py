@@ -17,8 +17,8 @@ from monitoring.costs import keep_landed, product_landed_cost_now
 from monitoring.detect.thresholds import thresholds_for
 from orderlog.panels import panel_context
 
-from . import backups, services
-from .forms import ProductForm, SupplierForm
+from . import backups, intake, services
+from .forms import TYPED, ProductForm, SupplierForm, picked_selector
 from .models import Product, Supplier
 
 
@@ -242,6 +242,7 @@ class ProductCreate(LoginRequiredMixin, ProductFormMixin, generic.CreateView):
                 my_currency=data["my_currency"],
                 shipping_cost=data["shipping_cost"],
                 variant_sku=data["variant_sku"],
+                price_selector=data["price_selector"],
             )
         except services.DuplicateError as exc:
             form.add_error("url", str(exc))
@@ -251,10 +252,61 @@ class ProductCreate(LoginRequiredMixin, ProductFormMixin, generic.CreateView):
 
 
 class ProductUpdate(OwnedMixin, ProductFormMixin, ThresholdOverridesMixin, generic.UpdateView):
+    """The edit page. "Show the prices on the page" (`?prices=1`, an htmx swap of the price fieldset or the whole
+    page) reads the page and lists its prices to pick; "Try this selector" reads it with the picked or typed
+    selector without saving; saving a new selector tries it on the page first."""
+
     def inherited_layers(self):
         return [self.object.supplier.threshold_overrides if self.object.supplier else None]
 
+    def get_template_names(self):
+        asked = (
+            self.request.GET.get("prices") if self.request.method == "GET" else self.request.POST.get("try_selector")
+        )
+        if asked:  # asked by htmx: only the price fieldset is swapped
+            return [page_or_fragment(self.request, "suppliers/product_form.html", "prices")]
+        return super().get_template_names()
+
+    def get_context_data(self, **kwargs):
+        ctx = super().get_context_data(**kwargs)
+        trial = kwargs.get("trial")
+        if trial is None and self.request.method == "GET" and self.request.GET.get("prices"):
+            trial = intake.product_prices(owner=self.request.user, url=self.object.url, platform=self.object.platform)
+        return {**ctx, **_price_pick_context(self.request, self.object, ctx["form"], trial)}
+
+    def post(self, request, *args, **kwargs):
+        if "try_selector" not in request.POST:
+            return super().post(request, *args, **kwargs)
+        self.object = self.get_object()
+        form = self.get_form()
+        form.is_valid()  # the other fields' errors show as they are; nothing is saved
+        trial = intake.product_prices(
+            owner=request.user,
+            url=self.object.url,
+            platform=self.object.platform,
+            price_selector=picked_selector(request.POST),
+        )
+        return self.render_to_response(self.get_context_data(form=form, trial=trial))
+
     def form_valid(self, form):
+        selector, previous = form.cleaned_data["price_selector"], form.initial.get("price_selector", "")
+        if selector and selector != previous:
+            trial = intake.product_prices(
+                owner=self.request.user,
+                url=form.cleaned_data["url"],
+                platform=form.cleaned_data["platform"],
+                price_selector=selector,
+            )
+            if trial.page_read and trial.selector_error:
+                form.add_error("price_selector", trial.selector_error)
+                return self.render_to_response(self.get_context_data(form=form, trial=trial))
+            if not trial.page_read:
+                messages.warning(
+                    self.request,
+                    "Your price selector is saved, but the page could not be read just now to try it: the next "
+                    "check will (and says so if it matches nothing).",
+                )
+        services.product_price_selector_changed(product=form.instance, previous=previous)
         services.product_update_url(
             product=form.instance, url=form.cleaned_data["url"], platform=form.cleaned_data["platform"]
         )
@@ -262,6 +314,38 @@ class ProductUpdate(OwnedMixin, ProductFormMixin, ThresholdOverridesMixin, gener
         # The selling price or currency may have changed: the landed margin the lists show follows at once.
         keep_landed(form.instance, product_landed_cost_now(form.instance, settings_for(self.request.user)))
         return super().form_valid(form)
+
+
+def _price_pick_context(request, product, form, trial) -> dict:
+    """What templates/suppliers/_price_pick.html shows on the edit page: the pick, the typed selector, the
+    page's prices when they were read (`trial`), and what the selector reads there."""
+    bound = form.is_bound
+    typed = (request.POST.get("price_selector", "") if bound else product.price_selector) or ""
+    pick = request.POST.get("price_pick", TYPED if typed else "") if bound else (TYPED if typed else "")
+    choices = trial.price_choices if trial is not None else []
+    if pick == TYPED and typed in {c.selector for c in choices}:
+        pick = typed  # the stored selector is one of the listed prices: show it picked there
+    errors = form.errors.get("price_selector") if bound else None
+    return {
+        "pick": pick,
+        "typed": typed,
+        "choices": choices,
+        "prices_read": trial is not None and trial.page_read,
+        "prices_unread": trial is not None and not trial.page_read,
+        "trial_message": trial.obs.message if trial is not None and trial.obs is not None else "",
+        "auto_price": product.price,
+        "auto_currency": product.currency,
+        "selector_error": (trial.selector_error if trial is not None else "") or " ".join(errors or []),
+        "selector_price": trial.selector_price if trial is not None else None,
+        "selector_currency": trial.selector_currency if trial is not None else "",
+        "selector_text": trial.selector_text if trial is not None else "",
+        "needs_javascript": trial.needs_javascript if trial is not None else "",
+        "try_name": "try_selector",
+        "try_value": "1",
+        "try_url": request.path,
+        "try_target": "#price-pick-area",
+        "try_swap": "outerHTML",
+    }
 
 
 class ProductDelete(OwnedMixin, generic.DeleteView):

@@ -33,6 +33,8 @@ import httpx
 from celery.exceptions import SoftTimeLimitExceeded
 from httpcore._backends.sync import SyncStream
 
+from config.fetch_words import what_happened
+
 from ..statuses import CheckStatus
 from . import blocks, netguard
 from .page import Page
@@ -46,6 +48,16 @@ BACKOFF_BASE = 0.5  # seconds; attempt n waits uniform(0, min(BACKOFF_CAP, BASE 
 BACKOFF_CAP = 8.0
 MAX_RETRY_AFTER = 120.0  # a longer Retry-After pauses the host but does not hold this worker
 MAX_HOST_PAUSE = 3600.0  # no Retry-After pauses a host for longer: a shop cannot stop its own checks for good
+
+
+def _network_failure(url: str, exc: Exception) -> str:
+    """What a failed connection means, in one sentence; the technical detail goes to the log only."""
+    detail = f"{type(exc).__name__}: {exc}"
+    cause = exc.__cause__ or exc.__context__
+    if cause is not None:
+        detail += f" ({type(cause).__name__}: {cause})"
+    log.info("connection to %s failed: %s", url, detail)
+    return what_happened(detail) or "The connection to the shop failed."
 
 
 class FetchError(Exception):
@@ -181,7 +193,8 @@ class Fetcher:
                 raise
             except _Retryable as exc:
                 if last_attempt:
-                    raise FetchError(CheckStatus.ERROR, f"{exc} (after {attempt + 1} attempts)") from None
+                    tries = f"tried {attempt + 1} times" if attempt else "tried once"
+                    raise FetchError(CheckStatus.ERROR, f"{str(exc).rstrip('.')} ({tries}).") from None
                 self._backoff(attempt, deadline, str(exc))
                 continue
             except Exception as exc:  # anything else a server made httpx or us raise: a failed fetch, never a crash
@@ -266,13 +279,14 @@ class Fetcher:
                 response.close()
                 self._client.cookies.clear()
         except httpx.TimeoutException as exc:
-            raise _Retryable(f"The shop did not answer in time ({type(exc).__name__})") from None
+            log.info("fetch of %s timed out: %r", url, exc)
+            raise _Retryable("The shop did not answer in time.") from None
         except (httpx.NetworkError, httpx.RemoteProtocolError) as exc:
             if time.monotonic() >= deadline:
                 raise FetchError(
                     CheckStatus.ERROR, f"The shop took longer than {self.total_timeout:.0f} s to answer."
                 ) from None
-            raise _Retryable(f"Connection failed: {exc or type(exc).__name__}") from None
+            raise _Retryable(_network_failure(url, exc)) from None
         except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
             if request is not None and isinstance(exc, httpx.InvalidURL):
                 # httpx reads a redirect's Location as it answers (javascript:, a broken port...).
@@ -280,11 +294,16 @@ class Fetcher:
                     CheckStatus.REFUSED, f"The shop redirected to an address that is not fetched ({exc})."
                 ) from None
             # An address httpx cannot even build a request for: a bad IDNA name, a control character.
+            log.info("cannot request %r: %r", url[:200], exc)
             raise FetchError(
-                CheckStatus.ERROR, f"The address cannot be requested: {exc or type(exc).__name__} ({url[:200]!r})."
+                CheckStatus.ERROR,
+                "The address cannot be requested: it holds characters a web address cannot have (check it for typos).",
             ) from None
         except httpx.HTTPError as exc:  # any other protocol-level failure (local protocol error, decoding...)
-            raise FetchError(CheckStatus.ERROR, f"The fetch failed: {type(exc).__name__}: {exc}"[:480]) from None
+            log.info("fetch of %s failed: %r", url, exc)
+            raise FetchError(
+                CheckStatus.ERROR, "The shop's answer could not be read: it did not follow the web's rules (HTTP)."
+            ) from None
         finally:
             watchdog.cancel()
         page = _page(response, body)

@@ -9,6 +9,7 @@ getaddrinfo, which reads every spelling of an address the way a socket would (`2
 from __future__ import annotations
 
 import ipaddress
+import logging
 import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -58,6 +59,9 @@ class RefusedError(Exception):
     """We will not fetch this URL. The message says why, in words a user understands."""
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass(frozen=True)
 class Target:
     scheme: str
@@ -80,7 +84,8 @@ def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise RefusedError(f"The shop's address {host!r} does not resolve ({exc}).") from None
+        log.info("resolving %s failed: %r", host, exc)  # the technical detail, for whoever reads the logs
+        raise RefusedError(_unknown_host(host)) from None
     addresses = []
     for _family, _type, _proto, _name, sockaddr in infos:
         if sockaddr[0] not in addresses:
@@ -88,12 +93,23 @@ def system_resolver(host: str, port: int) -> list[str]:
     return addresses
 
 
+def _unknown_host(host: str) -> str:
+    return (
+        f"No shop could be found at {host}: the name does not exist or could not be looked up just now. "
+        "Check the spelling of the address."
+    )
+
+
 def vet_url(url: str, *, allowed_hosts: Iterable[str] = (), resolver: Resolver = system_resolver) -> Target:
     """Check a URL we are about to fetch and return where to connect; raise RefusedError otherwise."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
-        raise RefusedError(f"Only http and https addresses are fetched, not {scheme or 'this'!r}.")
+        if scheme:
+            raise RefusedError(
+                f"Only http:// and https:// addresses are fetched (this one starts with “{scheme[:20]}:”)."
+            )
+        raise RefusedError("Only http:// and https:// addresses are fetched: this one does not start with either.")
     if parts.username is not None or parts.password is not None:
         raise RefusedError("Addresses with a user name or password are not fetched.")
     try:
@@ -105,7 +121,7 @@ def vet_url(url: str, *, allowed_hosts: Iterable[str] = (), resolver: Resolver =
         raise RefusedError("The address has no host name.")
     addresses = resolver(host, port)
     if not addresses:
-        raise RefusedError(f"The shop's address {host!r} does not resolve.")
+        raise RefusedError(_unknown_host(host))
     allowed = {h.lower() for h in allowed_hosts}
     # An entry "host" allows the host on any port; "host:port" only on that port.
     if host in allowed or f"{host}:{port}" in allowed:
@@ -114,7 +130,7 @@ def vet_url(url: str, *, allowed_hosts: Iterable[str] = (), resolver: Resolver =
     if private:
         # One private answer is enough to refuse: a name mixing public and private answers is a trap.
         raise RefusedError(
-            f"{host!r} points to a private or reserved network address ({private[0]}); "
+            f"{host} points to a private or reserved network address ({private[0]}), not to a public shop; "
             "Dropwatch only fetches public shop pages."
         )
     return Target(scheme, host, port, addresses[0])

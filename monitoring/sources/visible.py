@@ -1038,6 +1038,8 @@ def css_to_xpath(css: str) -> str:
             pos = match.end()
             while pos < len(selector) and selector[pos] == " ":
                 pos += 1
+        if axis == "/" or not xpath:  # "div >": a combinator with nothing after it
+            raise ValueError(f"the selector {selector!r} ends with a combinator")
         alternatives.append(xpath)
     return " | ".join(alternatives)
 
@@ -1056,20 +1058,38 @@ def _attr_predicate(attr: str, op: str | None, value: str) -> str:
     }[op]
 
 
-def price_from_selector(tree: Any, css: str) -> Decimal | None:
-    """The price in the first element the user's CSS selector matches; None when it matches nothing or the
-    element shows no number (the caller reports "your price selector no longer matches")."""
+@dataclass
+class SelectorReading:
+    """What the user's CSS selector finds on a page: how many elements, and the price in the first that shows one."""
+
+    matched: int = 0
+    price: Decimal | None = None
+    currency: str = ""  # ISO 4217 from the element's text; "" when it writes none (the caller knows the page's)
+    text: str = ""  # the matched element's visible text, for the user to recognise
+
+
+def selector_reading(tree: Any, css: str, default_currency: str = "") -> SelectorReading:
+    """The price in the first element the user's CSS selector matches that shows a number. A selector that does
+    not parse reads as matching nothing (it is validated when the user saves it, `selector.clean_selector`)."""
     tree = _tree(tree)
     try:
-        found = tree.xpath(css_to_xpath(css))
+        found = [el for el in tree.xpath(css_to_xpath(css)) if isinstance(getattr(el, "tag", None), str)]
     except (ValueError, lxml.etree.XPathError):
-        return None
+        return SelectorReading()
+    reading = SelectorReading(matched=len(found))
     for el in found:
-        if not isinstance(getattr(el, "tag", None), str):
-            continue
         text = " ".join(text_of(el).split()) or el.get("content", "")
+        reading.text = reading.text or text[:200]
         amount = _whole_and_cents([t for t in el.itertext() if _HAS_DIGIT.search(t)])  # "63<sup>07</sup> Lei"
         value = _decimal(amount) if amount else _value_of(text, text)
         if value is not None and value > 0:
-            return value
-    return None
+            reading.price, reading.text = value, text[:200]
+            reading.currency = _currency_in(text[: MAX_PRICE_TEXT * 2], default_currency) if text else ""
+            return reading
+    return reading
+
+
+def price_from_selector(tree: Any, css: str) -> Decimal | None:
+    """The price in the first element the user's CSS selector matches; None when it matches nothing or the
+    element shows no number (the caller reports "your price selector no longer matches")."""
+    return selector_reading(tree, css).price

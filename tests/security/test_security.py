@@ -25,6 +25,7 @@ from PIL import Image
 from monitoring.alerts import email as alerts
 from monitoring.models import Email
 from monitoring.observation import Observation, StoreInfo
+from monitoring.sources.observe import Reading
 from monitoring.statuses import CheckStatus
 from orderlog.models import OrderPhoto
 from orderlog.reminders import generate_reminders
@@ -300,7 +301,7 @@ def test_fragments_answering_actions_render_scraped_text_inert(xss, alice_client
         labels=[XSS],
         store=StoreInfo(id="666", name=XSS, url="javascript:alert(1)"),
     )
-    monkeypatch.setattr(intake, "observe_url", lambda url, platform="", ctx=None: hostile)
+    monkeypatch.setattr(intake, "read_url", lambda url, **kw: Reading(hostile))
     item = "https://www.aliexpress.com/item/1005001234567890.html"
     store = "https://www.aliexpress.com/store/4682001"
     for extra in ({}, HX):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from monitoring import tasks
 from monitoring.fetch import reset_fetcher
 from monitoring.observation import Observation, StoreInfo
+from monitoring.sources.observe import Reading
 from monitoring.statuses import CheckStatus
 from suppliers import imports, intake
 from suppliers.models import Product, Supplier
@@ -268,7 +269,7 @@ def _store_obs(url, store_id="31337", store_url="https://www.aliexpress.com/stor
 
 
 def test_confirm_files_the_product_under_the_store_the_preview_read(alice_client, alice, bob, monkeypatch, queue):
-    monkeypatch.setattr(intake, "observe_url", lambda url, platform="", ctx=None: _store_obs(url))
+    monkeypatch.setattr(intake, "read_url", lambda url, **kw: Reading(_store_obs(url)))
     url = "https://www.aliexpress.com/item/1005001234567890.html"
     shown = preview(alice_client, url)
     html = shown.content.decode()
@@ -293,9 +294,7 @@ def test_confirm_files_the_product_under_the_store_the_preview_read(alice_client
 
 
 def test_a_scraped_store_url_is_a_link_only_when_it_is_http(alice_client, alice, monkeypatch, queue):
-    monkeypatch.setattr(
-        intake, "observe_url", lambda url, platform="", ctx=None: _store_obs(url, store_url="javascript:alert(1)")
-    )
+    monkeypatch.setattr(intake, "read_url", lambda url, **kw: Reading(_store_obs(url, store_url="javascript:alert(1)")))
     url = "https://www.aliexpress.com/item/1005001234567890.html"
     shown = preview(alice_client, url)
     assert "javascript:" not in shown.content.decode() and "Lamp Store" in shown.content.decode()
@@ -304,7 +303,7 @@ def test_a_scraped_store_url_is_a_link_only_when_it_is_http(alice_client, alice,
 
 
 def test_a_duplicate_does_not_leave_a_new_supplier_behind(alice, monkeypatch):
-    monkeypatch.setattr(intake, "observe_url", lambda url, platform="", ctx=None: _store_obs(url))
+    monkeypatch.setattr(intake, "read_url", lambda url, **kw: Reading(_store_obs(url)))
     url = "https://www.aliexpress.com/item/1005001234567890.html"
     token = intake.product_preview(owner=alice, url=url).token
     Product.objects.create(owner=alice, url=url, host="www.aliexpress.com")
@@ -554,12 +553,14 @@ def test_the_import_page_reports_each_row(alice_client, alice, bob_client):
     csv_text = "url,my_price\nhttps://shop.example.com/products/a,10\nftp://x.example/b,10\n"
     response = upload(alice_client, csv_text)
     html = response.content.decode()
-    assert "<html" in html and "1 added" in html and "1 rejected" in html
-    product = Product.objects.get(owner=alice)
-    assert f'href="/products/{product.pk}/"' in html and "status-not_found" in html
+    assert "<html" in html and "1 added" in html and "1 failed" in html
+    assert Product.objects.filter(owner=alice).count() == 1
+    assert "status-not_found" in html and "ftp://x.example/b" in html
+    assert "shop.example.com/products/a" not in html  # an added row is counted, not listed
     # Asked by htmx, only the report; and Bob sees nothing of Alice's import.
     fragment = upload(alice_client, csv_text, HTTP_HX_REQUEST="true").content.decode()
-    assert "<html" not in fragment and "You already watch this product." in fragment
+    assert "<html" not in fragment and "1 row skipped: You already watch this product." in fragment
+    assert "(row 2)" in fragment
     bobs = bob_client.get(IMPORT).content.decode()
     assert "shop.example.com/products/a" not in bobs and "Import result" not in bobs
 

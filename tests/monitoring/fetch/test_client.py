@@ -378,9 +378,9 @@ def test_private_reserved_and_metadata_ranges_are_refused(url):
 @pytest.mark.parametrize(
     ("url", "message"),
     [
-        ("ftp://example.com/file", "Only http and https"),
-        ("file:///etc/passwd", "Only http and https"),
-        ("gopher://127.0.0.1:70/", "Only http and https"),
+        ("ftp://example.com/file", "Only http:// and https://"),
+        ("file:///etc/passwd", "Only http:// and https://"),
+        ("gopher://127.0.0.1:70/", "Only http:// and https://"),
         ("http://user:secret@example.com/", "user name or password"),
     ],
 )
