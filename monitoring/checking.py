@@ -11,10 +11,10 @@ import json
 import logging
 import random
 from contextvars import ContextVar
-from functools import partial
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
