@@ -107,6 +107,18 @@ def image_hashes_for(urls) -> dict[str, str]:
     return {wanted[d]: h for d, h in rows.values_list("url_digest", "phash") if h}
 
 
+def image_hash_keep(*, url: str, phash: str, now: datetime) -> ListingImage:
+    """Keep a hash known from elsewhere (a recorded history given to `replay`) as if the URL had been fetched."""
+    if len(phash) != 16 or any(c not in "0123456789abcdef" for c in phash.lower()):
+        raise ValueError(f"{phash!r} is not a 64-bit hash in hex (16 digits).")
+    row, _ = ListingImage.objects.update_or_create(
+        url_digest=url_digest(url),
+        defaults={"url": url, "status": ListingImage.Status.OK, "phash": phash.lower(), "fetched_at": now},
+        create_defaults={"url": url, "status": ListingImage.Status.OK, "phash": phash.lower(), "created_at": now},
+    )
+    return row
+
+
 def image_needs_fetch(url: str) -> bool:
     """True when this URL was never fetched (or its fetch is still to finish)."""
     if not url:

@@ -244,10 +244,16 @@ _TAG = re.compile(r"<[^>]*>")
 DESCRIPTION_MIN_CHARS = 20  # less than this says nothing about which item it is ("Hot sale!")
 
 
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)""", re.IGNORECASE)
+
+
 def description_digest(text: str) -> str:
     """A digest of a description as read, normalised so that markup, entities, case, Unicode forms and
-    spacing do not count: the same words give the same digest. "" when there is too little text."""
-    plain = unicodedata.normalize("NFKC", unescape(_TAG.sub(" ", text or ""))).casefold()
+    spacing do not count: the same words give the same digest. The pictures' addresses count as part of it
+    (many AliExpress descriptions are images only). "" when there is too little to go on."""
+    text = text or ""
+    pictures = " ".join(unescape(src).strip() for src in _IMG_SRC.findall(text))
+    plain = unicodedata.normalize("NFKC", unescape(_TAG.sub(" ", text)) + " " + pictures).casefold()
     plain = " ".join(plain.split())
     if len(plain) < DESCRIPTION_MIN_CHARS:
         return ""
