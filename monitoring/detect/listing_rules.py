@@ -1,26 +1,53 @@
 """`listing_changed`: the listing turns into a different item (ship-and-switch at the listing).
 
 What identifies a listing is kept on each snapshot (`identity`: title, main image URL, variant ids and
-variant names). The rule fires, critical, when either
+variant names, and the digest of the description when the page gives one). The main image takes part through
+its 64-bit perceptual hash (pHash, monitoring/images.py), fetched once per image URL after the check that
+first saw it (monitoring/image_check.py); the check passes the hashes it knows in `ctx.image_hashes`.
 
-* the new title resembles none of the titles the listing had in the baseline window: its `title_similarity`
-  to each of them is under TITLE_MIN_SIMILARITY; or
-* most variants were replaced at once: of the previous reading's variants (at least MIN_VARIANTS of them)
-  fewer than VARIANTS_MIN_KEPT are still there, by id and by option values alike (a shop that renumbers
-  its variants but keeps the option values "Black / M" is not a new item).
+The rule fires, critical, when any of these holds:
+
+1. the new title resembles none of the titles the listing had in the baseline window: its `title_similarity`
+   to each of them is under TITLE_MIN_SIMILARITY (0.55); or
+2. most variants were replaced at once: of the previous reading's variants (at least MIN_VARIANTS of them)
+   fewer than VARIANTS_MIN_KEPT (50%) are still there, by id and by option values alike (a shop that
+   renumbers its variants but keeps the option values "Black / M" is not a new item); or
+3. the title is in the grey zone — similar enough not to fire alone, TITLE_MIN_SIMILARITY ≤ s <
+   TITLE_GREY_TOP (0.70) — and the main image is very different: its pHash is IMAGE_VERY_DIFFERENT (24) or
+   more of 64 bits away from every main image of the window; or
+4. three things changed at once against the previous reading: the main image (≥ IMAGE_DIFFERENT, 16 bits),
+   the description (its digest) and the variants (fewer than VARIANTS_CHANGED, 80%, kept: one of three gone,
+   or renamed; a variant added is no change). A seller who keeps the old title for its search rank and
+   swaps everything else is caught here.
+
+A new photo alone never fires, however different: sellers re-shoot, re-crop and swap a white-background shot
+for a lifestyle picture, and a perceptual hash cannot tell a new angle of the item from another item. Nor do
+two of the three signals of rule 4 (a refreshed listing: new picture and text; a discontinued colour and a new
+photo). The image counts only when both hashes are known: an image not fetched yet, refused (a private
+address) or unreadable takes no part, so it can delay a finding, never cause one.
+
+Why these numbers. Titles: on made-up pairs of real-looking titles (tests/monitoring/detect/test_listing_rules.py)
+ordinary edits score 0.7–1.0 and swaps 0–0.5; the grey zone 0.55–0.70 holds both swaps within a category
+("Yoga Mat … Fitness Mat" → "Yoga Mat Bag Carrier …" 0.57, "Stainless Steel Water Bottle Insulated 500ml" →
+"… Lunch Box …" 0.67) and real rewrites ("… Water Bottle …" → "Insulated Water Bottle 500ml Double Wall
+Thermos Flask" 0.67): only the picture can tell them apart. Images: on drawings of products re-shot the ways
+sellers do (moved, zoomed 8%, 18% lighter, blurred, re-encoded at JPEG quality 40, another backdrop tint,
+all at once; tests/monitoring/detect/test_listing_images.py) the same item stayed at 0–20 bits, and different
+items were 26–38 bits apart (20 at the closest between two re-shot variants); unrelated pictures average 32.
+So 24 is "another picture" and 16 only "not a re-encode", used with two other signals.
 
 The title similarity is on distinctive words (lower-cased, accents folded, filler such as "2025 hot sale new
 free shipping" left out): the larger of the share of the old title's words the new one keeps and the share
 of the new title's words that were in the old one; two words match exactly or when difflib's character
 ratio is at least FUZZY_WORD ("earbud"/"earbuds", "rotation"/"rotating"). So ordinary edits stay quiet: SEO
 words added (the old words are all kept), words reordered (sets, not sequences), a title trimmed (the new
-words were all in the old one), a variant added or one dropped, a new photo (the image URL is kept and shown, not
-judged — perceptual hashing of images is not built yet). A title that drifts slowly, each edit close to the
-last, resembles the reading before it and does not fire: the rule catches swaps, not evolution.
+words were all in the old one), a variant added or one dropped. A title that drifts slowly, each edit close
+to the last, resembles the reading before it and does not fire: the rule catches swaps, not evolution.
 
 While the finding is open, the listing as it was when it opened is frozen in the evidence and the rule
-compares with that; it resolves when the listing resembles it again. Resolving it yourself accepts the new
-listing (the comparison restarts from then).
+compares with that; it resolves when the listing resembles it again — the title back to TITLE_RECOVERY and
+the picture no longer very different. Resolving it yourself accepts the new listing (the comparison restarts
+from then). The evidence keeps both images' hashes and their distance, and whether the description changed.
 """
 
 from __future__ import annotations
