@@ -7,11 +7,12 @@ IMAGE_MAX_BYTES, decompression capped like any page, the answer's content type m
 its 64-bit pHash is kept, never the picture. A refused or failed fetch is kept with its reason and never
 retried: a private address in a listing is refused and recorded, not fetched.
 
-Why our own pHash and not the `imagehash` library: imagehash needs numpy, scipy and PyWavelets (about
-130 MB installed, checked here with imagehash 4.3.2) for what is, for pHash, a 32×32 grey thumbnail and two
-small cosine transforms. `phash` below is imagehash's `phash` (hash_size 8, highfreq_factor 4: LANCZOS to
-32×32 grey, DCT-II along both axes, the 8×8 lowest frequencies against their median), written on Pillow and
-`math`; tests/monitoring/test_images.py checks it against hashes imagehash gave for the same images.
+Why our own pHash and not the `imagehash` library: imagehash needs numpy, scipy and PyWavelets (167 MB
+installed: numpy 45, scipy 113, pywt 9; imagehash 4.3.2 in a scratch virtualenv) for what is, for pHash, a
+32×32 grey thumbnail and two small cosine transforms. `phash_of` below is imagehash's `phash` (hash_size 8,
+highfreq_factor 4: LANCZOS to 32×32 grey, DCT-II along both axes, the 8×8 lowest frequencies against their
+median), written on Pillow and `math`; tests/monitoring/test_images.py checks it against hashes imagehash
+gave for the same images (equal bit for bit on all 38 test drawings tried).
 """
 
 from __future__ import annotations

@@ -67,7 +67,9 @@ def mat(alice):
 
 
 @pytest.mark.django_db
-def test_a_swap_only_the_picture_betrays_opens_once_the_image_is_hashed(mat, shop, django_capture_on_commit_callbacks):
+def test_a_swap_only_the_picture_betrays_opens_once_the_image_is_hashed(
+    mat, shop, django_capture_on_commit_callbacks, alice_client
+):
     old, new = shop.url("/kf/mat.jpg"), shop.url("/kf/case.jpg")
     queued = check(mat, reading(MAT, old), T0, django_capture_on_commit_callbacks)
     assert len(queued) == 1  # a URL never fetched: the image step is queued for after the commit
@@ -90,6 +92,9 @@ def test_a_swap_only_the_picture_betrays_opens_once_the_image_is_hashed(mat, sho
     assert ev["title_before"] == MAT and ev["title_after"] == MAT_BAG
     assert f"{ev['image_distance']} of 64 hash bits" in finding.message
     assert finding.advice  # the advice is written like any finding's
+    page = alice_client.get(finding.get_absolute_url()).content.decode()
+    assert f"{ev['image_distance']} of 64 bits of the perceptual hash differ" in page
+    assert f"{old_hash} → {row.phash}" in page and "Description</th><td colspan=\"2\">the same" in page
 
     # The next check sees the hash itself: the same finding goes on, no second one, no second alert.
     check(mat, reading(MAT_BAG, new), at + timedelta(hours=6), django_capture_on_commit_callbacks)
