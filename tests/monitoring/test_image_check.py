@@ -94,7 +94,7 @@ def test_a_swap_only_the_picture_betrays_opens_once_the_image_is_hashed(
     assert finding.advice  # the advice is written like any finding's
     page = alice_client.get(finding.get_absolute_url()).content.decode()
     assert f"{ev['image_distance']} of 64 bits of the perceptual hash differ" in page
-    assert f"{old_hash} → {row.phash}" in page and "Description</th><td colspan=\"2\">the same" in page
+    assert f"{old_hash} → {row.phash}" in page and 'Description</th><td colspan="2">the same' in page
 
     # The next check sees the hash itself: the same finding goes on, no second one, no second alert.
     check(mat, reading(MAT_BAG, new), at + timedelta(hours=6), django_capture_on_commit_callbacks)
