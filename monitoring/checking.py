@@ -33,6 +33,7 @@ from .detect import context, rules, themes, trust
 from .detect.listing_rules import identity_of
 from .detect.thresholds import DEFAULTS, Thresholds, thresholds_for
 from .findings import Change, as_open, findings_apply, open_findings_by_kind
+from .image_check import image_hash_queue, image_hashes_for
 from .models import Review, Snapshot, StoreSnapshot
 from .observation import Observation, StoreInfo
 from .sanitize import clean_observation
@@ -393,6 +394,7 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
         if status == CheckStatus.OK:
             _update_latest(product, watched, history)
             _store_reviews(product, obs, now)
+            image_hash_queue(product_id=product.pk, url=obs.image)  # after commit; the image step judges it
 
         supplier = _attach_supplier(product, obs)
         carried = _carried_for(product)
@@ -419,6 +421,7 @@ def record_product_check(product_id: int, *, slot: datetime, obs: Observation, n
             shipping_cost=product.shipping_cost,
             baseline_since=_baseline_since(product),
             negative_reviews=_negative_reviews(product, now, t),
+            image_hashes=image_hashes_for([obs.image, *(p.identity.get("image", "") for p in history if p.identity)]),
         )
         if (
             status == CheckStatus.OK

@@ -441,3 +441,29 @@ class ChannelAttempt(models.Model):
 
     def __str__(self):
         return f"{self.outcome} at {self.at}"
+
+
+class ListingImage(models.Model):
+    """A listing's main image, fetched once per image URL and kept as its perceptual hash (monitoring/images.py).
+    Shared by every product and user: the same URL is the same bytes, and the fetch is never repeated. A
+    refused or failed fetch is kept too, with its reason, so a bad URL is not retried at every check."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Queued"
+        OK = "ok", "Hashed"
+        REFUSED = "refused", "Refused (not a public address)"
+        FAILED = "failed", "Could not be read"
+
+    url_digest = models.CharField(max_length=64, unique=True)  # sha256 of the URL: URLs are too long to index
+    url = models.TextField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    message = models.CharField(max_length=500, blank=True)
+    phash = models.CharField(max_length=16, blank=True)  # 64-bit pHash, hex
+    width = models.PositiveIntegerField(null=True)
+    height = models.PositiveIntegerField(null=True)
+    byte_count = models.PositiveIntegerField(null=True)
+    created_at = models.DateTimeField()
+    fetched_at = models.DateTimeField(null=True)
+
+    def __str__(self):
+        return f"{self.url[:80]} {self.status} {self.phash}"

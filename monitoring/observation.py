@@ -6,10 +6,14 @@ Every field is optional: unknown is None, never 0. Money is Decimal, never float
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
+from hashlib import sha256
+from html import unescape
 
 from .statuses import CheckStatus
 
@@ -90,6 +94,8 @@ class Observation:
     variants: list[Variant] = field(default_factory=list)
     shipping: Shipping | None = None
     image: str = ""  # the main image URL
+    # What the page says the item is, as a digest only (`description_digest`): "" when the page gives none.
+    description_digest: str = ""
 
     @property
     def ok(self) -> bool:
@@ -228,7 +234,30 @@ class Observation:
                 else None
             ),
             image=data.get("image") or "",
+            # A recorded history may carry the digest, or the description text itself (replay digests it).
+            description_digest=str(data.get("description_digest") or "")[:64]
+            or description_digest(str(data.get("description") or "")),
         )
+
+
+_TAG = re.compile(r"<[^>]*>")
+DESCRIPTION_MIN_CHARS = 20  # less than this says nothing about which item it is ("Hot sale!")
+
+
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']([^"']+)""", re.IGNORECASE)
+
+
+def description_digest(text: str) -> str:
+    """A digest of a description as read, normalised so that markup, entities, case, Unicode forms and
+    spacing do not count: the same words give the same digest. The pictures' addresses count as part of it
+    (many AliExpress descriptions are images only). "" when there is too little to go on."""
+    text = text or ""
+    pictures = " ".join(unescape(src).strip() for src in _IMG_SRC.findall(text))
+    plain = unicodedata.normalize("NFKC", unescape(_TAG.sub(" ", text)) + " " + pictures).casefold()
+    plain = " ".join(plain.split())
+    if len(plain) < DESCRIPTION_MIN_CHARS:
+        return ""
+    return sha256(plain.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 # Money goes out as a decimal string ("1.73"); ratings and percentages as numbers (4.5, 86.6).

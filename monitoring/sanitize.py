@@ -80,6 +80,7 @@ def clean_observation(obs: Observation, *, now: datetime | date | None = None) -
     clean.product_id = text(obs.product_id, PRODUCT_ID_MAX)
     clean.title = text(obs.title, TITLE_MAX)
     clean.image = text(obs.image, URL_MAX)
+    clean.description_digest = text(obs.description_digest, 64)
     clean.price = drop("price", obs.price, price(obs.price))
     clean.price_max = drop("price_max", obs.price_max, price(obs.price_max))
     clean.original_price = drop("original_price", obs.original_price, price(obs.original_price))

@@ -10,7 +10,8 @@ from django.utils import timezone
 from .alerts import channels
 from .alerts.email import deliver
 from .checking import run_product_check, run_supplier_check
-from .models import WorkerHeartbeat
+from .image_check import CLAIMED_RETRY_SECONDS, listing_image_step
+from .models import ListingImage, WorkerHeartbeat
 from .rates import rates_refresh
 from .retention import thin_snapshots as thin
 from .scheduling import tick as run_tick
@@ -73,3 +74,13 @@ def deliver_emails() -> dict:
 def refresh_rates() -> str:
     """The ECB's euro reference rates, for margins in another currency than the supplier's."""
     return rates_refresh(now=timezone.now())
+
+
+@shared_task(name="monitoring.hash_listing_image", bind=True, **DB_RETRY)
+def hash_listing_image(self, product_id: int, url: str) -> str:
+    """Queued after a check that saw a main image never fetched: fetch it once, hash it, judge the listing again.
+    While another worker holds the same URL's fetch, look again shortly (DB_RETRY's max_retries bound it)."""
+    row, _changes = listing_image_step(product_id=product_id, url=url)
+    if row.status == ListingImage.Status.PENDING:
+        raise self.retry(countdown=CLAIMED_RETRY_SECONDS)
+    return row.status

@@ -154,3 +154,49 @@ def alternative_promote(*, primary: Product, alternative: Product, now: datetime
         primary.check_interval = ALTERNATIVE_INTERVAL
         primary.save(update_fields=["backs_up", "check_interval"])
         return alternative
+
+
+# What deleting a product does with its backups (the delete page asks).
+PROMOTE, DELETE_TOO, KEEP_UNATTACHED = "promote", "delete", "keep"
+
+
+def product_delete(*, product: Product, backups: str = "", promote: Product | None = None) -> Product | None:
+    """Delete a product and do with its backups what the user chose:
+
+    * PROMOTE — `promote` (one of them) becomes a product of its own, the primary source, checked every 6
+      hours at the deleted product's price; the other backups now back it up. Returned.
+    * DELETE_TOO — the backups go with it (history and all).
+    * KEEP_UNATTACHED — each backup becomes a product of its own, at the deleted product's price, checked
+      and alerted like any product from now on; its history stays, so its baselines are its own.
+
+    A product without backups is simply deleted; one with backups and no valid choice is refused
+    (ValueError), so the backups are never lost by a form that forgot to ask."""
+    with transaction.atomic():
+        product = Product.objects.select_for_update().get(pk=product.pk)
+        alternatives = Product.objects.select_for_update().filter(backs_up=product, owner=product.owner)
+        promoted = None
+        if alternatives.exists():
+            if backups == PROMOTE:
+                if promote is None or not alternatives.filter(pk=promote.pk).exists():
+                    raise ValueError("Choose which backup becomes the primary source.")
+                promoted = alternatives.get(pk=promote.pk)
+                alternatives.exclude(pk=promoted.pk).update(backs_up=promoted)
+                _detach(promoted, product)
+            elif backups == KEEP_UNATTACHED:
+                for alternative in alternatives:
+                    _detach(alternative, product)
+            elif backups == DELETE_TOO:
+                alternatives.delete()
+            else:
+                raise ValueError("Choose what happens to this product's backups.")
+        product.delete()
+        return promoted
+
+
+def _detach(alternative: Product, deleted: Product) -> None:
+    """A backup made a product of its own: findings and alerts from its next check on, every 6 hours."""
+    alternative.backs_up = None
+    alternative.check_interval = min(deleted.check_interval, PRIMARY_INTERVAL)
+    if alternative.my_price is None:  # a backup sells at its product's price
+        alternative.my_price, alternative.my_currency = deleted.my_price, deleted.my_currency
+    alternative.save(update_fields=["backs_up", "check_interval", "my_price", "my_currency"])

@@ -175,3 +175,40 @@ class ProductForm(forms.ModelForm):
             info = platforms.detect(url)
             data["platform"] = data.get("platform") or info.platform
         return data
+
+
+class ProductDeleteForm(forms.Form):
+    """What deleting a product does with its backups; asked only when it has some."""
+
+    backups = forms.ChoiceField(
+        label="Its backup suppliers",
+        widget=forms.RadioSelect,
+        choices=[
+            ("promote", "Make one of them a product of its own, the primary source"),
+            ("keep", "Keep them all, each as a product of its own (checked and alerted like any product)"),
+            ("delete", "Delete them too, with their history"),
+        ],
+        required=False,
+    )
+    promote = forms.ModelChoiceField(
+        label="Backup to make the primary", queryset=Product.objects.none(), required=False, empty_label=None
+    )
+
+    def __init__(self, *args, product: Product, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.product = product
+        # Only this product's own backups (of the same owner) can be chosen.
+        self.fields["promote"].queryset = Product.objects.filter(backs_up=product, owner=product.owner).order_by("pk")
+        self.has_backups = self.fields["promote"].queryset.exists()
+        if not self.has_backups:
+            del self.fields["backups"], self.fields["promote"]
+
+    def clean(self):
+        data = super().clean()
+        if not self.has_backups:
+            return data
+        if not data.get("backups"):
+            self.add_error("backups", "Choose what happens to the backups.")
+        elif data["backups"] == "promote" and not data.get("promote"):
+            self.add_error("promote", "Choose which backup becomes the primary source.")
+        return data

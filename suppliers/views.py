@@ -18,7 +18,7 @@ from monitoring.detect.thresholds import thresholds_for
 from orderlog.panels import panel_context
 
 from . import backups, intake, services
-from .forms import TYPED, ProductForm, SupplierForm, picked_selector
+from .forms import TYPED, ProductDeleteForm, ProductForm, SupplierForm, picked_selector
 from .models import Product, Supplier
 
 
@@ -349,5 +349,28 @@ def _price_pick_context(request, product, form, trial) -> dict:
 
 
 class ProductDelete(OwnedMixin, generic.DeleteView):
+    """GET asks (and, when the product has backups, what to do with them); POST deletes."""
+
     model = Product
+    form_class = ProductDeleteForm
     success_url = reverse_lazy("product_list")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs() | {"product": self.object}
+        ranking = backups.ranking_for(self.object, now=timezone.now()) if self.request.method == "GET" else None
+        if ranking is not None and ranking.best is not None:
+            kwargs["initial"] = {"backups": backups.PROMOTE, "promote": ranking.best.product_id}
+        return kwargs
+
+    def form_valid(self, form):
+        name = str(self.object)
+        promoted = backups.product_delete(
+            product=self.object, backups=form.cleaned_data.get("backups", ""), promote=form.cleaned_data.get("promote")
+        )
+        if promoted is not None:
+            messages.success(
+                self.request, f"Deleted {name}. {promoted} is now a product of its own, the primary source."
+            )
+            return redirect(promoted)
+        messages.success(self.request, f"Deleted {name}.")
+        return redirect(self.get_success_url())

@@ -100,6 +100,7 @@ class ProductContext:
     variant_name: str = ""
     listing: Observation | None = None
     landed: LandedCost | None = None  # what the variant costs the user landed, in their currency
+    image_hashes: dict[str, str] = field(default_factory=dict)  # known pHashes of image URLs (listing_rules)
 
 
 @dataclass

@@ -1,26 +1,53 @@
 """`listing_changed`: the listing turns into a different item (ship-and-switch at the listing).
 
 What identifies a listing is kept on each snapshot (`identity`: title, main image URL, variant ids and
-variant names). The rule fires, critical, when either
+variant names, and the digest of the description when the page gives one). The main image takes part through
+its 64-bit perceptual hash (pHash, monitoring/images.py), fetched once per image URL after the check that
+first saw it (monitoring/image_check.py); the check passes the hashes it knows in `ctx.image_hashes`.
 
-* the new title resembles none of the titles the listing had in the baseline window: its `title_similarity`
-  to each of them is under TITLE_MIN_SIMILARITY; or
-* most variants were replaced at once: of the previous reading's variants (at least MIN_VARIANTS of them)
-  fewer than VARIANTS_MIN_KEPT are still there, by id and by option values alike (a shop that renumbers
-  its variants but keeps the option values "Black / M" is not a new item).
+The rule fires, critical, when any of these holds:
+
+1. the new title resembles none of the titles the listing had in the baseline window: its `title_similarity`
+   to each of them is under TITLE_MIN_SIMILARITY (0.55); or
+2. most variants were replaced at once: of the previous reading's variants (at least MIN_VARIANTS of them)
+   fewer than VARIANTS_MIN_KEPT (50%) are still there, by id and by option values alike (a shop that
+   renumbers its variants but keeps the option values "Black / M" is not a new item); or
+3. the title is in the grey zone — similar enough not to fire alone, TITLE_MIN_SIMILARITY ≤ s <
+   TITLE_GREY_TOP (0.70) — and the main image is very different: its pHash is IMAGE_VERY_DIFFERENT (24) or
+   more of 64 bits away from every main image of the window; or
+4. three things changed at once against the previous reading: the main image (≥ IMAGE_DIFFERENT, 16 bits),
+   the description (its digest) and the variants (fewer than VARIANTS_CHANGED, 80%, kept: one of three gone,
+   or renamed; a variant added is no change). A seller who keeps the old title for its search rank and
+   swaps everything else is caught here.
+
+A new photo alone never fires, however different: sellers re-shoot, re-crop and swap a white-background shot
+for a lifestyle picture, and a perceptual hash cannot tell a new angle of the item from another item. Nor do
+two of the three signals of rule 4 (a refreshed listing: new picture and text; a discontinued colour and a new
+photo). The image counts only when both hashes are known: an image not fetched yet, refused (a private
+address) or unreadable takes no part, so it can delay a finding, never cause one.
+
+Why these numbers. Titles: on made-up pairs of real-looking titles (tests/monitoring/detect/test_listing_rules.py)
+ordinary edits score 0.7–1.0 and swaps 0–0.5; the grey zone 0.55–0.70 holds both swaps within a category
+("Yoga Mat … Fitness Mat" → "Yoga Mat Bag Carrier …" 0.57, "Stainless Steel Water Bottle Insulated 500ml" →
+"… Lunch Box …" 0.67) and real rewrites ("… Water Bottle …" → "Insulated Water Bottle 500ml Double Wall
+Thermos Flask" 0.67): only the picture can tell them apart. Images: on drawings of products re-shot the ways
+sellers do (moved, zoomed 8%, 18% lighter, blurred, re-encoded at JPEG quality 40, another backdrop tint,
+all at once; tests/monitoring/detect/test_listing_images.py) the same item stayed at 0–20 bits, and different
+items were 26–38 bits apart (20 at the closest between two re-shot variants); unrelated pictures average 32.
+So 24 is "another picture" and 16 only "not a re-encode", used with two other signals.
 
 The title similarity is on distinctive words (lower-cased, accents folded, filler such as "2025 hot sale new
 free shipping" left out): the larger of the share of the old title's words the new one keeps and the share
 of the new title's words that were in the old one; two words match exactly or when difflib's character
 ratio is at least FUZZY_WORD ("earbud"/"earbuds", "rotation"/"rotating"). So ordinary edits stay quiet: SEO
 words added (the old words are all kept), words reordered (sets, not sequences), a title trimmed (the new
-words were all in the old one), a variant added or one dropped, a new photo (the image URL is kept and shown, not
-judged — perceptual hashing of images is not built yet). A title that drifts slowly, each edit close to the
-last, resembles the reading before it and does not fire: the rule catches swaps, not evolution.
+words were all in the old one), a variant added or one dropped. A title that drifts slowly, each edit close
+to the last, resembles the reading before it and does not fire: the rule catches swaps, not evolution.
 
 While the finding is open, the listing as it was when it opened is frozen in the evidence and the rule
-compares with that; it resolves when the listing resembles it again. Resolving it yourself accepts the new
-listing (the comparison restarts from then).
+compares with that; it resolves when the listing resembles it again — the title back to TITLE_RECOVERY and
+the picture no longer very different. Resolving it yourself accepts the new listing (the comparison restarts
+from then). The evidence keeps both images' hashes and their distance, and whether the description changed.
 """
 
 from __future__ import annotations
@@ -35,6 +62,10 @@ TITLE_MIN_SIMILARITY = 0.55  # under this the title belongs to another item (hal
 TITLE_RECOVERY = 0.65  # an open finding resolves only once the title is this close to the frozen one
 VARIANTS_MIN_KEPT = 0.5  # fewer than half of the variants kept = replaced at once
 MIN_VARIANTS = 2  # a one-variant listing that changes its only variant says little by itself
+TITLE_GREY_TOP = 0.70  # from TITLE_MIN_SIMILARITY up to this the title alone cannot tell: the image decides
+IMAGE_VERY_DIFFERENT = 24  # pHash bits (of 64) apart: another picture (re-shoots of one item stayed ≤ 20)
+IMAGE_DIFFERENT = 16  # bits apart: not a re-encode or a small re-shoot; taken only with other signals
+VARIANTS_CHANGED = 0.8  # under this share of the variants kept, the variants "changed" (for the combined rule)
 FUZZY_WORD = 0.85  # two words this close (difflib ratio) count as the same word: "earbud" / "earbuds"
 
 # Words that say nothing about what the item is: sellers add and drop them to rank in search.
@@ -59,6 +90,7 @@ def identity_of(obs) -> dict | None:
         "image": (obs.image or "")[:1000],
         "variant_ids": [v.id[:128] for v in obs.variants[:200]],
         "option_names": [v.name[:300] for v in obs.variants[:200] if v.name],
+        "description": (getattr(obs, "description_digest", "") or "")[:64],
     }
 
 
@@ -140,37 +172,106 @@ def _pct(share: float) -> str:
     return f"{share:.0%}"
 
 
+def hash_distance(a: str, b: str) -> int | None:
+    """Bits that differ between two 64-bit perceptual hashes in hex (0 = the same picture, about 32 for
+    unrelated pictures); None when either is unknown."""
+    if not a or not b:
+        return None
+    try:
+        return (int(a, 16) ^ int(b, 16)).bit_count()
+    except ValueError:
+        return None
+
+
+def _image_distance(now_id: dict, earlier: list[dict], hashes: dict[str, str]) -> tuple[int | None, str]:
+    """The smallest pHash distance between the new main image and the earlier readings' (bits of 64), with
+    the earlier image it is closest to. The same URL is distance 0 without a hash; an image whose hash is
+    not known (not fetched yet, refused, unreadable) takes no part: None."""
+    url = now_id.get("image") or ""
+    if not url:
+        return None, ""
+    earlier_urls = list(dict.fromkeys(i.get("image") for i in earlier if i.get("image")))
+    if url in earlier_urls:
+        return 0, url
+    best: tuple[int | None, str] = (None, "")
+    for old in earlier_urls:
+        distance = hash_distance(hashes.get(old, ""), hashes.get(url, ""))
+        if distance is not None and (best[0] is None or distance < best[0]):
+            best = (distance, old)
+    return best
+
+
+def description_changed(before: dict, after: dict) -> bool | None:
+    """Whether the description's digest changed (None when either reading had none to compare)."""
+    old, new = before.get("description") or "", after.get("description") or ""
+    if not old or not new:
+        return None
+    return old != new
+
+
 def rule_listing_changed(ctx: ProductContext) -> Verdict:
     now_id = identity_of(ctx.listing or ctx.obs)
     if now_id is None:
         return HOLD
     found = ctx.open.get("listing_changed")
     if found is not None:
-        before = found.evidence.get("before") or {}
-        titles = [before.get("title", "")] if before.get("title") else []
-        previous = before
+        return listing_verdict(
+            now_id=now_id, window=[], frozen=found.evidence.get("before") or {}, hashes=ctx.image_hashes
+        )
+    points = in_window(ctx.history, ctx.now, ctx.thresholds.baseline_days, restart_of(ctx, "listing_changed"))
+    window = [p.identity for p in points if p.identity]
+    if not window:
+        return HOLD  # no identity kept yet (snapshots from before this rule): start from this one
+    return listing_verdict(now_id=now_id, window=window, frozen=None, hashes=ctx.image_hashes)
+
+
+def listing_verdict(*, now_id: dict, window: list[dict], frozen: dict | None, hashes: dict[str, str]) -> Verdict:
+    """The rule on identities alone: `window` holds the baseline window's identities (oldest first) when no
+    finding is open, `frozen` the listing as it was when the open finding opened; `hashes` the known
+    perceptual hashes of image URLs. Also run after a check by monitoring/image_check.py, once the new main
+    image's hash is known."""
+    if frozen is not None:
+        before = previous = frozen
+        earlier = [frozen]
     else:
-        points = in_window(ctx.history, ctx.now, ctx.thresholds.baseline_days, restart_of(ctx, "listing_changed"))
-        idents = [p.identity for p in points if p.identity]
-        if not idents:
-            return HOLD  # no identity kept yet (snapshots from before this rule): start from this one
-        titles = list(dict.fromkeys(i["title"] for i in idents if i.get("title")))
-        previous = idents[-1]
-        before = previous
+        before = previous = window[-1]
+        earlier = window
+    titles = list(dict.fromkeys(i["title"] for i in earlier if i.get("title")))
 
     reasons: list[str] = []
     scores = [s for s in (title_similarity(t, now_id["title"]) for t in titles) if s is not None]
     title_score = max(scores) if scores else None
+    kept = variants_kept(previous, now_id)
+    distance, closest = _image_distance(now_id, earlier, hashes)
+    described = description_changed(previous, now_id)
     if title_score is not None and title_score < TITLE_MIN_SIMILARITY:
         reasons.append(
             f"The title resembles none of its earlier titles (similarity {title_score:.2f}; "
             f"under {TITLE_MIN_SIMILARITY} means another item)."
         )
-    kept = variants_kept(previous, now_id)
     if kept is not None and kept < VARIANTS_MIN_KEPT:
         reasons.append(
             f"Most variants were replaced at once: {_pct(kept)} of {len(previous.get('variant_ids') or [])} "
             f"kept (under {_pct(VARIANTS_MIN_KEPT)} means another item)."
+        )
+    grey_title = title_score is not None and TITLE_MIN_SIMILARITY <= title_score < TITLE_GREY_TOP
+    if not reasons and grey_title and distance is not None and distance >= IMAGE_VERY_DIFFERENT:
+        reasons.append(
+            f"The title is only partly the same (similarity {title_score:.2f}) and the main image shows "
+            f"something else (it differs from the earlier image in {distance} of 64 hash bits; "
+            f"{IMAGE_VERY_DIFFERENT} or more means another picture)."
+        )
+    if (
+        not reasons
+        and distance is not None
+        and distance >= IMAGE_DIFFERENT
+        and described
+        and kept is not None
+        and kept < VARIANTS_CHANGED
+    ):
+        reasons.append(
+            f"The main image ({distance} of 64 hash bits apart), the description and the variants "
+            f"({_pct(kept)} kept) all changed at once."
         )
     if reasons:
         was, now = before.get("title") or "?", now_id["title"] or "?"
@@ -186,16 +287,20 @@ def rule_listing_changed(ctx: ProductContext) -> Verdict:
                     "after": now_id,
                     "title_before": was,
                     "title_after": now,
-                    "image_before": before.get("image", ""),
+                    "image_before": closest or before.get("image", ""),
                     "image_after": now_id["image"],
+                    "image_hash_before": hashes.get(closest or before.get("image", ""), ""),
+                    "image_hash_after": hashes.get(now_id["image"], ""),
+                    "image_distance": distance,
+                    "description_changed": described,
                     "title_similarity": None if title_score is None else round(title_score, 3),
                     "variants_kept": None if kept is None else round(kept, 3),
                     "reasons": reasons,
                 },
             )
         )
-    if found is not None:
+    if frozen is not None:
         close = title_score is None or title_score >= TITLE_RECOVERY
-        if not close:
-            return HOLD  # between the two thresholds: not back to the item it was
+        if not close or (distance is not None and distance >= IMAGE_VERY_DIFFERENT):
+            return HOLD  # not back to the item it was: the title, or the picture, still says another item
     return CLEAR

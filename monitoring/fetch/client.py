@@ -384,6 +384,11 @@ class _Decoder:
 
 def _page(response: httpx.Response, body: bytes) -> Page:
     headers = {k.lower(): v for k, v in response.headers.items()}
+    if headers.get("content-type", "").strip().lower().startswith("image/"):
+        # An image is bytes, not text: kept as they came (the body cap applied), never decoded as a page.
+        return Page(
+            url=str(response.request.url), text="", status_code=response.status_code, headers=headers, body=body
+        )
     return Page(
         url=str(response.request.url),
         text=_decode_text(body, headers),

@@ -14,6 +14,8 @@ class Page:
     status_code: int = 200
     headers: dict[str, str] = field(default_factory=dict)  # lower-case names
     blocked_reason: str = ""  # set by the fetcher when the page is a captcha / anti-bot page
+    # The raw bytes, kept only for image/* answers (their `text` is then ""): monitoring/images.py hashes them.
+    body: bytes = field(default=b"", repr=False)
 
     @property
     def content_type(self) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..fetch import FetchError
-from ..observation import Observation, Variant
+from ..observation import Observation, Variant, description_digest
 from ..statuses import CheckStatus
 from .base import Adapter, FetchContext, Page, ParseError, observe_page
 from .locale import parse_number
@@ -262,6 +262,8 @@ def read_product(product: dict, *, variant_sku: str = "") -> Observation:
         else None,
         variants=listed,
         image=main_image(product),
+        # .js has the description as HTML, .json as body_html
+        description_digest=description_digest(str(product.get("description") or product.get("body_html") or "")),
     )
 
 

@@ -34,7 +34,7 @@ import lxml.html
 from extruct.jsonld import JsonLdExtractor
 from extruct.w3cmicrodata import MicrodataExtractor
 
-from ..observation import Observation, Review, Shipping, Variant
+from ..observation import Observation, Review, Shipping, Variant, description_digest
 from .base import Adapter, Page, ParseError
 from .locale import currency_code, default_currency_for, parse_count, parse_date, parse_price
 from .visible import (
@@ -556,6 +556,7 @@ def _read_product(found: _Found, family: list[dict], page_url: str) -> _Reading:
         variants=_variants(offers, node),
         shipping=_shipping(summary.main),
         image=_absolute(_image(node.get("image")), page_url),
+        description_digest=description_digest(_text(node.get("description"))),
     )
     if family and not obs.title:
         obs.title = _clean_text(_text(family[0].get("name")))

@@ -441,6 +441,7 @@ def test_the_evidence_pack_holds_the_listing_timeline_check_requests_and_photos(
             "image": "https://img.example/lamp.jpg",
             "variant_ids": ["111"],
             "option_names": ["Color: Black"],
+            "description": "5f1c0e9a2b7d4c3e8a6f0b1d2c3e4f5a",
         },
     )
     Snapshot.objects.create(  # after the order: not the listing as it was
@@ -467,5 +468,6 @@ def test_the_evidence_pack_holds_the_listing_timeline_check_requests_and_photos(
     assert "LED desk lamp &lt;b&gt;Black&lt;/b&gt;" in summary and "8.90 USD" in summary and "Phone case" not in summary
     assert "2026-01-12" in summary and "tracking LP123" in summary and "Delivered" in summary
     assert "close the dispute" in summary and "Box dented &lt;script&gt;" in summary
+    assert "Description digest</th><td>5f1c0e9a2b7d4c3e8a6f0b1d2c3e4f5a" in summary
     assert json.loads(pack.read("listing.json"))["variant"] == "111"
     assert bob_client.get(f"/test-orders/{order.pk}/evidence.zip").status_code == 404

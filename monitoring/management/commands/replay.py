@@ -14,6 +14,7 @@ from django.db import transaction
 from accounts.models import settings_for
 from monitoring.checking import record_product_check
 from monitoring.detect.thresholds import SETTINGS, coerce
+from monitoring.images import image_hash_keep
 from monitoring.models import FindingEvent
 from monitoring.observation import Observation
 from monitoring.rates import clean_manual_rates
@@ -107,6 +108,11 @@ class Command(BaseCommand):
                 if record.get("status", "ok") == "ok"
                 else Observation.failed(_status(record["status"]), str(record.get("message") or ""))
             )
+            if record.get("image_hash") and obs.image:  # a recorded history may carry the image's pHash
+                try:
+                    image_hash_keep(url=obs.image, phash=str(record["image_hash"]), now=at)
+                except ValueError as exc:
+                    raise CommandError(f"{path}:{number}: image_hash: {exc}", returncode=2) from None
             Product.objects.filter(pk=product.pk).update(pending_slot=at, check_started_at=None)
             result = record_product_check(product.pk, slot=at, obs=obs, now=at)
             for change in result.changes:

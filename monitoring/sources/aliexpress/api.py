@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ...fetch import FetchError
-from ...observation import Observation, Shipping, StoreInfo, Variant
+from ...observation import Observation, Shipping, StoreInfo, Variant, description_digest
 from ...statuses import CheckStatus
 from ..base import FetchContext, ParseError
 from ..locale import parse_count
@@ -207,6 +207,7 @@ def _observation(result: dict) -> Observation:
         obs.ships_to_buyer = True
     obs.shipping = _logistics(logistics)
     obs.image = _main_image(_dict(result.get("ae_multimedia_info_dto")).get("image_urls"))
+    obs.description_digest = description_digest(str(base.get("detail") or base.get("mobile_detail") or ""))
     return obs
 
 

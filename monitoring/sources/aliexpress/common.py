@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from hashlib import sha256
+from urllib.parse import parse_qs, urlsplit
 
 from ...observation import Observation, Shipping, StoreInfo, Variant
 from ..locale import parse_count, parse_date, parse_number, parse_price
@@ -513,6 +515,20 @@ def first_image(*candidates) -> str:
                 url = "https:" + url
             if url.startswith(("http://", "https://")):
                 return url
+    return ""
+
+
+def description_version(*urls) -> str:
+    """The item description's identity from its address: AliExpress serves the description from a separate
+    file named by the `key` parameter (".../desc.htm?productId=…&key=S47…O.zip&token=…"); the key names
+    the stored description and changes when the seller edits it, while `token` changes per page view and
+    is left out. A digest of the key, so the description is judged without a second fetch ("" if none)."""
+    for url in urls:
+        if not isinstance(url, str) or "key=" not in url:
+            continue
+        key = parse_qs(urlsplit(url).query).get("key", [""])[0].strip()
+        if key:
+            return sha256(f"aliexpress-description:{key}".encode()).hexdigest()[:32]
     return ""
 
 

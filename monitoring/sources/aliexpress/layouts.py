@@ -21,6 +21,7 @@ from .common import (
     apply_stock,
     as_dict,
     currency_code,
+    description_version,
     dig,
     first_image,
     int_or_none,
@@ -108,6 +109,7 @@ def _modules(data: dict, obs: Observation) -> None:
         dig(shipping, "freightCalculateInfo", "freight"), currency=obs.currency, ship_to=ship_to
     )
     obs.image = first_image(dig(data, "imageModule", "imagePathList"))
+    obs.description_digest = description_version(dig(data, "descriptionModule", "descriptionUrl"))
     if common.get("choiceProduct") is True:
         obs.labels.append("Choice")
 
@@ -239,6 +241,7 @@ def _components(data: dict, obs: Observation) -> None:
     obs.shipping = read_shipping(layouts, currency=obs.currency)
     image = as_dict(data.get("imageComponent"))
     obs.image = first_image(image.get("imagePathList"), image.get("image640PathList"))
+    obs.description_digest = description_version(dig(data, "productDescComponent", "descriptionUrl"))
     if tags.get("choiceProduct") is True:
         obs.labels.append("Choice")
 
@@ -310,6 +313,8 @@ def _mtop(data: dict, obs: Observation) -> None:
     obs.image = first_image(
         header.get("imagePathList"), header.get("mainImages"), header.get("imgList"), global_data.get("image")
     )
+    desc = as_dict(result.get("DESC"))
+    obs.description_digest = description_version(desc.get("pcDescUrl"), desc.get("msiteDescUrl"))
     tag_info = as_dict(global_data.get("productTagInfo"))
     if tag_info.get("choiceProduct") is True or tag_info.get("mergeChoice") is True:
         obs.labels.append("Choice")
