@@ -68,6 +68,8 @@ def store_variant_map(*, variant: StoreVariant, product: Product) -> None:
     """Map a store variant to one of the owner's products (after the add preview) and take its price."""
     if product.owner_id != variant.owner_id:
         raise PermissionError("That product belongs to someone else.")
+    if product.backs_up_id is not None:
+        raise ValidationError("That is a backup source: map the store variant to the product it backs up.")
     if StoreVariant.objects.filter(product=product).exclude(pk=variant.pk).exists():
         raise ValidationError("Another store variant already sets this product's selling price.")
     variant.product = product

@@ -152,11 +152,15 @@ def _record(connection, products, metafield_urls, *, currency: str, now) -> Sync
         raw_url = supplier_url_from_tags(product.tags) or metafield_urls.get(product.product_id, "")
         supplier_url, note = clean_supplier_url(raw_url)
         live = [v for v in product.variants if v.variant_id not in seen]
+        fresh = set()  # rows new in this sync, or whose supplier address changed: the ones mapped automatically
         for variant in live:
             seen.add(variant.variant_id)
-            row = rows.get(variant.variant_id) or StoreVariant(
-                connection=connection, owner=owner, variant_id=variant.variant_id
-            )
+            row = rows.get(variant.variant_id)
+            if row is None:
+                row = StoreVariant(connection=connection, owner=owner, variant_id=variant.variant_id)
+                fresh.add(variant.variant_id)
+            elif supplier_url and supplier_url != row.supplier_url:
+                fresh.add(variant.variant_id)
             row.store_product_id = product.product_id
             row.product_title = product.title
             row.variant_title = variant.title
@@ -172,7 +176,7 @@ def _record(connection, products, metafield_urls, *, currency: str, now) -> Sync
             rows[variant.variant_id] = row
         result.variants += len(live)
         by_product = [rows[v.variant_id] for v in live]
-        result.mapped_now += _map_automatically(owner, by_product)
+        result.mapped_now += _map_automatically(owner, by_product, fresh=fresh)
     for row in rows.values():
         if row.variant_id not in seen and row.gone_at is None:
             row.gone_at = now
@@ -191,11 +195,14 @@ def _record(connection, products, metafield_urls, *, currency: str, now) -> Sync
     return result
 
 
-def _map_automatically(owner, rows: list[StoreVariant]) -> int:
+def _map_automatically(owner, rows: list[StoreVariant], *, fresh: set[str]) -> int:
     """Map a store product's variant to the product watching the supplier address it names. A store product
     with several variants names one address for all: which supplier variant each one is cannot be known,
-    so those wait on the Unmapped page with the address filled in."""
-    todo = [r for r in rows if r.product_id is None and r.supplier_url]
+    so those wait on the Unmapped page with the address filled in.
+
+    Only a variant seen for the first time, or whose address changed, is mapped by itself: when the user
+    deletes the product a sync created, the next sync must not bring it back."""
+    todo = [r for r in rows if r.product_id is None and r.supplier_url and r.variant_id in fresh]
     if not todo:
         return 0
     if len(rows) > 1:

@@ -163,6 +163,8 @@ SHOWS_OWN = {
     "test_order_export",
     "email_log",
     "api_tokens",
+    "store_list",
+    "store_unmapped",
 }
 
 

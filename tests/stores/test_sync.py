@@ -178,3 +178,15 @@ def test_a_next_link_to_another_host_is_not_followed_with_the_token(store, fake_
     assert not result.ok and "points somewhere else" in store.status_message
     assert fake_shopify.count("/products.json") == 1
     assert not StoreVariant.objects.filter(connection=store).exists()  # a cut sync writes nothing
+
+
+def test_a_product_the_user_deleted_is_not_brought_back_by_the_next_sync(store, fake_shopify):
+    sync(store)
+    rows(store)["1011"].product.delete()  # the user no longer wants to watch it
+    sync(store)
+    lamp = rows(store)["1011"]
+    assert lamp.product is None and not Product.objects.filter(url=LAMP_URL).exists()
+    # A new supplier address in the store is a new instruction: mapped again.
+    fake_shopify.products[0]["tags"] = "supplier:https://www.aliexpress.com/item/1005002.html"
+    sync(store)
+    assert rows(store)["1011"].product.url == "https://www.aliexpress.com/item/1005002.html"
