@@ -190,3 +190,20 @@ def test_a_product_the_user_deleted_is_not_brought_back_by_the_next_sync(store, 
     fake_shopify.products[0]["tags"] = "supplier:https://www.aliexpress.com/item/1005002.html"
     sync(store)
     assert rows(store)["1011"].product.url == "https://www.aliexpress.com/item/1005002.html"
+
+
+def test_a_redirect_is_not_followed_with_the_token(store, fake_shopify, settings):
+    from tests.support.servers import Canary
+
+    canary = Canary()
+    try:
+        settings.FETCH_ALLOWED_HOSTS = [fake_shopify.domain, f"127.0.0.1:{canary.port}"]  # even an allowed host
+        from stores.shopify import reset_admin_fetcher
+
+        reset_admin_fetcher()
+        fake_shopify.redirect_to = f"http://127.0.0.1:{canary.port}/steal"
+        result = sync(store)
+        assert not result.ok and "redirected" in store.status_message
+        assert canary.connections == []
+    finally:
+        canary.close()

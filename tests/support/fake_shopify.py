@@ -98,6 +98,7 @@ class FakeShopify:
         self.products: list[dict] = []
         self.metafields: dict[int, list[dict]] = {}
         self.requests: list[tuple[str, str, dict]] = []
+        self.redirect_to = ""  # when set, every Admin API call is answered 301 to this address
         self.throttle_next: list[str] = []  # paths (no query) answered 429 once with Retry-After 1.0
         self.retry_after_ignored = 0  # requests that came back before the Retry-After they were given
         self.over_bucket = 0  # requests that found the bucket full
@@ -139,6 +140,9 @@ class FakeShopify:
             prefix = f"/admin/api/{API_VERSION}/"
             if not parts.path.startswith(prefix):
                 h.reply(404, {"errors": "Not Found"})
+                return
+            if self.redirect_to:
+                h.reply(301, {}, {"Location": self.redirect_to})
                 return
             if h.headers.get("X-Shopify-Access-Token") != self.token:
                 h.reply(401, INVALID_TOKEN)
