@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
@@ -11,6 +13,9 @@ from . import secrets
 from .models import StoreConnection, StoreVariant, SyncStatus
 from .shopify import AdminApi, StoreError, admin_fetcher, admin_host_for, clean_shop_domain
 from .sync import price_sync
+from .tasks import sync_one
+
+log = logging.getLogger(__name__)
 
 MIN_TOKEN = 16
 MAX_TOKEN = 255
@@ -76,3 +81,13 @@ def store_variant_map(*, variant: StoreVariant, product: Product) -> None:
     variant.mapping_note = ""
     variant.save(update_fields=["product", "mapping_note"])
     price_sync(variant)
+
+
+def store_sync_queue(*, connection: StoreConnection) -> str:
+    """Ask a worker to sync the store ("sync now"); the daily sync catches up when the queue is down."""
+    try:
+        sync_one.apply_async(args=[connection.pk])
+    except Exception:  # the broker down must not turn "sync now" into an error page
+        log.exception("could not queue the sync of store connection %s", connection.pk)
+        return "The task queue is not reachable: the daily sync will read the store."
+    return "A sync is on its way: refresh this page in a minute."

@@ -4,8 +4,6 @@ Every query goes through the signed-in owner; every change is a POST with Django
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -20,20 +18,6 @@ from suppliers.services import DuplicateError
 from . import selectors, services
 from .models import StoreConnection, StoreVariant
 
-log = logging.getLogger(__name__)
-
-
-def queue_sync(connection: StoreConnection) -> str:
-    """Ask a worker to sync the store; the daily sync catches it up when the queue cannot be reached."""
-    from .tasks import sync_one
-
-    try:
-        sync_one.apply_async(args=[connection.pk])
-    except Exception:  # the broker down must not turn "sync now" into an error page
-        log.exception("could not queue the sync of store connection %s", connection.pk)
-        return "The task queue is not reachable: the daily sync will read the store."
-    return "A sync is on its way: refresh this page in a minute."
-
 
 @login_required
 def store_list(request):
@@ -46,7 +30,8 @@ def store_list(request):
         except ValidationError as exc:
             ctx.update(error=" ".join(exc.messages), domain=domain[:255])
         else:
-            messages.success(request, f"{connection.shop_domain} connected. {queue_sync(connection)}")
+            queued = services.store_sync_queue(connection=connection)
+            messages.success(request, f"{connection.shop_domain} connected. {queued}")
             return redirect("store_list")
     ctx.update(
         connections=selectors.connections_for(request.user),
@@ -60,7 +45,7 @@ def store_list(request):
 @require_POST
 def store_sync_now(request, pk):
     connection = get_object_or_404(StoreConnection, pk=pk, owner=request.user)
-    messages.info(request, queue_sync(connection))
+    messages.info(request, services.store_sync_queue(connection=connection))
     return redirect("store_list")
 
 

@@ -165,3 +165,20 @@ def test_the_daily_beat_entry_queues_one_sync_per_connection(synced, sent, setti
     assert tasks.sync_one(10**9) == "gone"
     synced.refresh_from_db()
     assert synced.status == SyncStatus.OK
+
+
+def test_the_api_lists_stores_and_unmapped_variants_and_queues_a_sync(synced, alice, sent, client):
+    from api.tokens import token_create
+
+    _token, key = token_create(owner=alice, name="script")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    stores = client.get("/api/v1/stores", **auth).json()
+    assert stores["count"] == 1
+    item = stores["items"][0]
+    assert item["shop_domain"] == synced.shop_domain and item["status"] == "ok"
+    assert item["token_hint"] == f"…{synced.token_last4}" and "token_sealed" not in item
+    unmapped = client.get("/api/v1/stores/unmapped", **auth).json()
+    assert sorted(v["variant_id"] for v in unmapped["items"]) == ["2011", "2021", "2022"]
+    assert unmapped["items"][0]["currency"] == "EUR"
+    response = client.post(f"/api/v1/stores/{synced.pk}/sync", **auth)
+    assert response.status_code == 200 and sent == [synced.pk]
