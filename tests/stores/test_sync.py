@@ -207,3 +207,30 @@ def test_a_redirect_is_not_followed_with_the_token(store, fake_shopify, settings
         assert canary.connections == []
     finally:
         canary.close()
+
+
+@pytest.mark.parametrize(
+    ("break_it", "status", "said"),
+    [
+        (lambda fake: fake.scopes.clear(), SyncStatus.SCOPE_MISSING, "read_products scope"),
+        (lambda fake: setattr(fake, "down", True), SyncStatus.ERROR, "HTTP 503"),
+    ],
+    ids=["scope-missing", "shopify-down"],
+)
+def test_every_failure_is_a_status_with_a_message(store, fake_shopify, break_it, status, said):
+    sync(store)
+    before = len(rows(store))
+    break_it(fake_shopify)
+    result = sync(store)
+    assert not result.ok and store.status == status and said in store.status_message
+    assert len(rows(store)) == before and not StoreVariant.objects.filter(gone_at__isnull=False).exists()
+
+
+def test_the_command_syncs_every_store_and_says_how_each_went(store):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("sync_stores", stdout=out)
+    assert f"{store.shop_domain}: Read 5 products" in out.getvalue()

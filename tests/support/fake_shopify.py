@@ -98,6 +98,8 @@ class FakeShopify:
         self.products: list[dict] = []
         self.metafields: dict[int, list[dict]] = {}
         self.requests: list[tuple[str, str, dict]] = []
+        self.scopes = {"read_products"}  # what the merchant granted the custom app
+        self.down = False  # answer 503 as Shopify does in an outage
         self.redirect_to = ""  # when set, every Admin API call is answered 301 to this address
         self.throttle_next: list[str] = []  # paths (no query) answered 429 once with Retry-After 1.0
         self.retry_after_ignored = 0  # requests that came back before the Retry-After they were given
@@ -180,6 +182,14 @@ class FakeShopify:
                 h.reply(405, {"errors": "read-only fake"}, headers)
                 return
             rest = parts.path[len(prefix) :]
+            if self.down:
+                h.reply(503, {"errors": "Service Unavailable"}, headers)
+                return
+            if rest.startswith("products") and "read_products" not in self.scopes:
+                h.reply(
+                    403, {"errors": "[API] This action requires merchant approval for read_products scope."}, headers
+                )
+                return
             if rest == "shop.json":
                 h.reply(200, {"shop": self.shop}, headers)
             elif rest == "products.json":
