@@ -97,7 +97,7 @@ def admin_host_for(domain: str, *, fetcher: Fetcher) -> str:
     `/meta.json` with it (public, no token). Nothing secret is sent while finding it."""
     if is_admin_host(domain):
         return domain
-    url = f"https://{domain}/meta.json"
+    url = f"{settings.SHOPIFY_ADMIN_SCHEME}://{domain}/meta.json"
     try:
         page = fetcher.get(url, headers={"Accept": "application/json"})
     except FetchError as exc:
@@ -106,7 +106,11 @@ def admin_host_for(domain: str, *, fetcher: Fetcher) -> str:
         found = str(json.loads(page.text).get("myshopify_domain") or "").lower().strip()
     except (ValueError, AttributeError):
         found = ""
-    if page.status_code != 200 or not found.endswith(".myshopify.com") or not clean_shop_domain(found) == found:
+    try:
+        valid = found.endswith(".myshopify.com") and clean_shop_domain(found) == found
+    except ValueError:
+        valid = False
+    if page.status_code != 200 or not valid:
         raise StoreError(
             f"{domain} does not look like a Shopify store (it does not name its myshopify.com address). "
             "Enter the my-shop.myshopify.com address shown in your Shopify admin."
@@ -142,21 +146,31 @@ def _price(value) -> Decimal | None:
 
 
 def _text(value, limit: int) -> str:
-    return str(value or "").strip()[:limit]
+    if not isinstance(value, str | int | float):
+        return ""
+    return str(value).replace("\x00", "").strip()[:limit]  # PostgreSQL refuses NUL in text
+
+
+def _id(value) -> str:
+    """A Shopify id: digits, short enough for the column (a 64-bit integer has 20 digits at most)."""
+    text = str(value) if isinstance(value, int | str) and not isinstance(value, bool) else ""
+    return text if text.isascii() and text.isdigit() and len(text) <= 20 else ""
 
 
 def parse_product(raw: dict) -> StoreProductData | None:
     """One product of `products.json`; None when it has no usable id (never trusted blindly)."""
-    if not isinstance(raw, dict) or not str(raw.get("id") or "").isdigit():
+    if not isinstance(raw, dict) or not _id(raw.get("id")):
         return None
     tags_raw = raw.get("tags") or ""
-    tags = [t.strip() for t in (tags_raw.split(",") if isinstance(tags_raw, str) else tags_raw) if str(t).strip()]
-    product = StoreProductData(product_id=str(raw["id"]), title=_text(raw.get("title"), 500), tags=tags)
-    for v in raw.get("variants") or []:
-        if isinstance(v, dict) and str(v.get("id") or "").isdigit():
+    tags_list = tags_raw.split(",") if isinstance(tags_raw, str) else tags_raw if isinstance(tags_raw, list) else []
+    tags = [t for t in (_text(t, 2100) for t in tags_list) if t]
+    product = StoreProductData(product_id=_id(raw["id"]), title=_text(raw.get("title"), 500), tags=tags)
+    variants = raw.get("variants")
+    for v in variants if isinstance(variants, list) else []:
+        if isinstance(v, dict) and _id(v.get("id")):
             product.variants.append(
                 StoreVariantData(
-                    variant_id=str(v["id"]),
+                    variant_id=_id(v["id"]),
                     title=_text(v.get("title"), 300),
                     sku=_text(v.get("sku"), 255),
                     price=_price(v.get("price")),

@@ -234,3 +234,28 @@ def test_the_command_syncs_every_store_and_says_how_each_went(store):
     out = io.StringIO()
     call_command("sync_stores", stdout=out)
     assert f"{store.shop_domain}: Read 5 products" in out.getvalue()
+
+
+def test_hostile_or_broken_product_data_is_skipped_not_a_crash(store, fake_shopify):
+    fake_shopify.products = [
+        "not a product",
+        {"id": "1" * 40, "title": "an id too long for any column", "variants": []},
+        {"id": True, "title": "a boolean id"},
+        {"id": 301, "title": "Nul\x00 title", "tags": 12, "variants": {"id": 1}},
+        {
+            "id": 302,
+            "title": ["a", "list"],
+            "tags": ["supplier: https://shop.example/products/ok"],
+            "variants": [
+                {"id": 3021, "title": None, "sku": "A\x00B", "price": "NaN"},
+                {"id": "x", "price": "1"},
+                {"id": 3022, "title": "Big", "sku": "", "price": "1e30"},
+            ],
+        },
+    ]
+    result = sync(store)
+    assert result.ok, result.message
+    got = rows(store)
+    assert set(got) == {"3021", "3022"}
+    assert got["3021"].sku == "AB" and got["3021"].price is None and got["3022"].price is None
+    assert got["3021"].product_title == "" and got["3021"].supplier_url == "https://shop.example/products/ok"

@@ -182,3 +182,16 @@ def test_the_api_lists_stores_and_unmapped_variants_and_queues_a_sync(synced, al
     assert unmapped["items"][0]["currency"] == "EUR"
     response = client.post(f"/api/v1/stores/{synced.pk}/sync", **auth)
     assert response.status_code == 200 and sent == [synced.pk]
+
+
+def test_a_custom_domain_is_resolved_to_its_myshopify_address_without_sending_the_token(fake_shopify):
+    fake_shopify.shop["myshopify_domain"] = "fake-store.myshopify.com"
+    domain = f"shop.example:{fake_shopify.port}"
+    fetcher = Fetcher(allowed_hosts=[domain], resolver=lambda host, port: ["127.0.0.1"], max_retries=0)
+    assert admin_host_for(domain, fetcher=fetcher) == "fake-store.myshopify.com"
+    ((method, path, headers),) = fake_shopify.requests
+    assert (method, path) == ("GET", "/meta.json") and "X-Shopify-Access-Token" not in headers
+    # A storefront that names no myshopify.com address is not taken for a Shopify store.
+    fake_shopify.shop["myshopify_domain"] = "evil.example"
+    with pytest.raises(StoreError, match="does not look like a Shopify store"):
+        admin_host_for(domain, fetcher=fetcher)
