@@ -65,6 +65,8 @@ class StoreVariant(models.Model):
     # The supplier listing the store names for this product (metafield or `supplier:` tag), cleaned; "" if none.
     supplier_url = models.URLField(max_length=2000, blank=True)
     mapping_note = models.CharField(max_length=500, blank=True)  # why it is not mapped automatically
+    # When its product's metafields were last read (they cost a call each: the oldest are read first).
+    metafield_checked_at = models.DateTimeField(null=True, blank=True)
     product = models.ForeignKey(
         Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="store_variants"
     )

@@ -96,20 +96,25 @@ def _store_sync(*, connection: StoreConnection, api: AdminApi | None, now) -> Sy
     except secrets.SecretUnreadable as exc:
         return _fail(connection, status=SyncStatus.TOKEN_REFUSED, message=str(exc), now=now)
     api = api or AdminApi(shop_domain=connection.shop_domain, token=token)
-    known = {
-        v.store_product_id
-        for v in StoreVariant.objects.filter(connection=connection, product__isnull=False).only("store_product_id")
-    }
+    known, checked = set(), {}
+    for pid, mapped, at in StoreVariant.objects.filter(connection=connection).values_list(
+        "store_product_id", "product_id", "metafield_checked_at"
+    ):
+        if mapped is not None:
+            known.add(pid)
+        if at is not None:
+            checked[pid] = min(at, checked.get(pid, at))
     try:
         shop = api.shop()
         products = list(api.products())
-        metafield_urls = _metafield_urls(api, products, mapped_products=known)
+        metafield_urls, looked_up = _metafield_urls(api, products, mapped_products=known, checked=checked)
     except StoreError as exc:
         return _fail(connection, status=exc.kind, message=exc.message, now=now)
     currency = _currency(shop)
     with transaction.atomic():
         locked = StoreConnection.objects.select_for_update().get(pk=connection.pk)
         result = _record(locked, products, metafield_urls, currency=currency, now=now)
+        StoreVariant.objects.filter(connection=locked, store_product_id__in=looked_up).update(metafield_checked_at=now)
         locked.status = SyncStatus.OK
         locked.status_message = result.message[:500]
         locked.last_attempt_at = locked.last_sync_at = now
@@ -128,19 +133,22 @@ def _currency(shop: dict) -> str:
         return ""
 
 
-def _metafield_urls(api: AdminApi, products: list[StoreProductData], *, mapped_products: set[str]) -> dict[str, str]:
+def _metafield_urls(
+    api: AdminApi, products: list[StoreProductData], *, mapped_products: set[str], checked: dict
+) -> tuple[dict[str, str], set[str]]:
+    """The supplier addresses in metafields of the products that need one, never read ones first, then the
+    longest unread (so a large catalogue is covered over successive syncs); and which products were read."""
+    todo = [
+        p.product_id for p in products if not supplier_url_from_tags(p.tags) and p.product_id not in mapped_products
+    ]
+    todo.sort(key=lambda pid: (pid in checked, checked.get(pid) or 0))
     urls = {}
-    lookups = 0
-    for product in products:
-        if supplier_url_from_tags(product.tags) or product.product_id in mapped_products:
-            continue
-        if lookups >= METAFIELD_LOOKUPS_PER_SYNC:
-            break
-        lookups += 1
-        found = api.supplier_url_metafield(product.product_id)
+    looked_up = set(todo[:METAFIELD_LOOKUPS_PER_SYNC])
+    for pid in todo[:METAFIELD_LOOKUPS_PER_SYNC]:
+        found = api.supplier_url_metafield(pid)
         if found:
-            urls[product.product_id] = found
-    return urls
+            urls[pid] = found
+    return urls, looked_up
 
 
 def _record(connection, products, metafield_urls, *, currency: str, now) -> SyncResult:

@@ -259,3 +259,24 @@ def test_hostile_or_broken_product_data_is_skipped_not_a_crash(store, fake_shopi
     assert set(got) == {"3021", "3022"}
     assert got["3021"].sku == "AB" and got["3021"].price is None and got["3022"].price is None
     assert got["3021"].product_title == "" and got["3021"].supplier_url == "https://shop.example/products/ok"
+
+
+def test_metafields_of_a_large_catalogue_are_read_over_successive_syncs(store, fake_shopify, monkeypatch):
+    from stores import sync as sync_module
+
+    monkeypatch.setattr(sync_module, "METAFIELD_LOOKUPS_PER_SYNC", 1)
+    fake_shopify.products = [
+        product(401, "First", [(4011, "Default Title", "", "5.00")]),
+        product(402, "Second", [(4021, "Default Title", "", "6.00")]),
+    ]
+    # The first product names no supplier anywhere: reading it again every sync would starve the second.
+    fake_shopify.metafields = {402: [metafield(402, "dropwatch", "supplier_url", "https://shop.example/products/2")]}
+    sync(store)
+    assert rows(store)["4021"].product is None
+    sync(store)
+    got = rows(store)
+    assert got["4011"].product is None and got["4021"].product.url == "https://shop.example/products/2"
+    asked = [p for _m, p, _h in fake_shopify.requests if p.endswith("/metafields.json")]
+    assert [p.split("/")[-2] for p in asked] == ["401", "402"]  # one a sync, each product once
+    sync(store)
+    assert fake_shopify.count("/metafields.json") == 3  # then the longest unread again (401)
