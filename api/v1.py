@@ -33,6 +33,7 @@ from monitoring.statuses import CheckStatus
 from orderlog import selectors as orderlog_selectors
 from orderlog import services as orderlog_services
 from orderlog.models import Order
+from stores.api import stores as stores_router
 from suppliers import intake
 from suppliers.models import Product, Supplier
 from suppliers.services import DuplicateError
@@ -675,3 +676,4 @@ api.add_router("/suppliers", suppliers)
 api.add_router("/products", products)
 api.add_router("/findings", findings)
 api.add_router("/test-orders", test_orders)
+api.add_router("/stores", stores_router)

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "dashboard",
     "demo",
     "api",
+    "stores",
 ]
 
 MIDDLEWARE = [
@@ -211,6 +212,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "reminders": {"task": "orderlog.reminders", "schedule": 3600.0},
     "sweep-photos": {"task": "orderlog.sweep_photos", "schedule": 3600.0},
+    "sync-stores": {"task": "stores.sync_all", "schedule": 24 * 3600.0},  # the user's own store catalogue
 }
 TICK_BATCH = env.int("TICK_BATCH", default=500)  # items claimed per tick at most
 SNAPSHOT_KEEP_ALL_DAYS = env.int("SNAPSHOT_KEEP_ALL_DAYS", default=90)  # then one snapshot a day
@@ -327,6 +329,11 @@ FETCH_TOTAL_TIMEOUT = env.float("FETCH_TOTAL_TIMEOUT", default=30.0)
 FETCH_MAX_BYTES = env.int("FETCH_MAX_BYTES", default=10 * 1024 * 1024)
 FETCH_HOST_INTERVAL = env.float("FETCH_HOST_INTERVAL", default=1.0)  # seconds between requests per host
 FETCH_MAX_RETRIES = env.int("FETCH_MAX_RETRIES", default=3)
+# The user's own Shopify store (stores/): the Admin API version asked for, and the pace per shop (Shopify's
+# REST bucket drains 2 calls a second). The scheme is "http" only for the tests' local fake Admin API.
+SHOPIFY_API_VERSION = env.str("SHOPIFY_API_VERSION", default="2026-01")
+SHOPIFY_ADMIN_SCHEME = "https"
+STORES_REQUEST_INTERVAL = env.float("STORES_REQUEST_INTERVAL", default=0.5)
 ALIEXPRESS_APP_KEY = env.str("ALIEXPRESS_APP_KEY", default="")
 ALIEXPRESS_APP_SECRET = env.str("ALIEXPRESS_APP_SECRET", default="")
 ALIEXPRESS_ACCESS_TOKEN = env.str("ALIEXPRESS_ACCESS_TOKEN", default="")

@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("dashboard.urls")),
     path("", include("suppliers.urls")),
     path("", include("orderlog.urls")),
+    path("", include("stores.urls")),
 ]

@@ -172,13 +172,17 @@ class Fetcher:
         )
 
     # --- public API ---------------------------------------------------------------------------------
-    def get(self, url: str, *, params=None, headers=None, cookies=None) -> Page:
-        return self.request("GET", url, params=params, headers=headers, cookies=cookies)
+    def get(self, url: str, *, params=None, headers=None, cookies=None, follow_redirects: bool = True) -> Page:
+        return self.request(
+            "GET", url, params=params, headers=headers, cookies=cookies, follow_redirects=follow_redirects
+        )
 
     def post(self, url: str, *, data=None, json=None, headers=None, cookies=None) -> Page:
         return self.request("POST", url, data=data, json=json, headers=headers, cookies=cookies)
 
-    def request(self, method: str, url: str, *, cookies=None, headers=None, **kwargs) -> Page:
+    def request(
+        self, method: str, url: str, *, cookies=None, headers=None, follow_redirects: bool = True, **kwargs
+    ) -> Page:
         # Cookies go in as a header and none are kept: the client is shared by every user's checks.
         headers = dict(headers or {})
         if cookies:
@@ -188,7 +192,7 @@ class Fetcher:
         for attempt in range(self.max_retries + 1):
             last_attempt = attempt == self.max_retries
             try:
-                page = self._follow(method, url, deadline, **kwargs)
+                page = self._follow(method, url, deadline, follow_redirects=follow_redirects, **kwargs)
             except (FetchError, SoftTimeLimitExceeded):
                 raise
             except _Retryable as exc:
@@ -227,10 +231,12 @@ class Fetcher:
         log.info("fetch retry in %.2fs after %s", delay, why)
         self.sleep(delay)
 
-    def _follow(self, method: str, url: str, deadline: float, **kwargs) -> Page:
+    def _follow(self, method: str, url: str, deadline: float, *, follow_redirects: bool = True, **kwargs) -> Page:
         for _hop in range(MAX_REDIRECTS + 1):
             response_page, location = self._send_once(method, url, deadline, **kwargs)
-            if location is None:
+            # follow_redirects=False: the caller sends a credential (a store's access token) that must not
+            # travel to wherever a redirect points; it gets the 3xx page (with its Location) instead.
+            if location is None or not follow_redirects:
                 return response_page
             try:
                 url = urljoin(url, location)

@@ -163,6 +163,8 @@ SHOWS_OWN = {
     "test_order_export",
     "email_log",
     "api_tokens",
+    "store_list",
+    "store_unmapped",
 }
 
 
@@ -381,6 +383,9 @@ API_OPS = {
         body=lambda w: {"supplier_id": w.supplier.pk, "product_id": w.product.pk, "ordered_on": "2026-01-10"}
     ),
     "order_detail": ApiOp(ids=lambda w: {"order_id": w.order.pk}),
+    "store_list": ApiOp(),
+    "store_unmapped": ApiOp(),
+    "store_sync": ApiOp(ids=lambda w: {"store_id": w.store.pk}, body=lambda w: {}),
 }
 
 

@@ -251,6 +251,9 @@ SHOWS_SCRAPED_TEXT = {
     "test_order_list",
     "test_order_detail",
     "email_detail",
+    "store_list",  # the store variant titles (a store is as untrusted as a shop page)
+    "store_unmapped",
+    "store_variant_map",
 }
 
 

@@ -33,6 +33,8 @@ from monitoring.models import Channel, Email, Finding
 from monitoring.observation import Observation, Review, StoreInfo
 from orderlog import photos as orderlog_photos
 from orderlog import services as orderlog_services
+from stores import secrets as store_secrets
+from stores.models import StoreConnection, StoreVariant
 from suppliers import services
 from suppliers.models import Product
 
@@ -134,6 +136,8 @@ class World:
     alternative: object = None  # a backup source of `product`
     api_key: str = ""  # ... and the token itself
     channel: object = None  # a notification channel (its name carries the tag)
+    store: object = None  # a connected Shopify store (its name carries the tag)
+    store_variant: object = None  # one of its variants, not mapped yet (its title carries the tag)
 
     @property
     def markers(self) -> list[str]:
@@ -206,6 +210,28 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
     channel = Channel.objects.create(
         owner=user, name=f"{tag} channel", url=f"slack://T0/B0/{tag}secret", created_at=timezone.now()
     )
+    store = StoreConnection.objects.create(
+        owner=user,
+        shop_domain=f"{tag.lower()}-{user.pk}.myshopify.com",
+        shop_name=f"{tag} store",
+        token_sealed=store_secrets.seal(f"shpat_{tag}secret0000"),
+        token_last4="0000",
+    )
+    variants = [
+        StoreVariant.objects.create(
+            connection=store,
+            owner=user,
+            store_product_id=str(user.pk),
+            variant_id=f"{user.pk}{i}",
+            product_title=f"{text} store product",  # scraped-like text: the XSS tests cover the store pages
+            variant_title=f"{tag} variant {i}",
+            price=D("30"),
+            currency="USD",
+            product=mapped,
+            seen_at=timezone.now(),
+        )
+        for i, mapped in enumerate([None, product])
+    ]
     return World(
         user=user,
         tag=tag,
@@ -220,6 +246,8 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
         api_key=api_key,
         alternative=alternative,
         channel=channel,
+        store=store,
+        store_variant=variants[0],
     )
 
 
@@ -343,6 +371,9 @@ ID_ROUTES: dict[str, Spec] = {
     "product_history_json": Spec(_pk("product")),
     "supplier_history_csv": Spec(_pk("supplier")),
     "supplier_history_json": Spec(_pk("supplier")),
+    "store_sync_now": Spec(_pk("store")),
+    "store_disconnect": Spec(_pk("store")),
+    "store_variant_map": Spec(_pk("store_variant"), data=lambda w: {"step": "preview", "url": ""}),
 }
 
 # Routes without ids in the path that take an object id in the query string.
@@ -361,7 +392,7 @@ def url_for(name: str, kwargs: Kwargs | None = None) -> str:
 
 # --- no side effect: every row and every stored file -------------------------------------------------
 
-SNAPSHOT_APPS = ("auth", "accounts", "suppliers", "orderlog", "monitoring", "api")
+SNAPSHOT_APPS = ("auth", "accounts", "suppliers", "orderlog", "monitoring", "api", "stores")
 
 
 def snapshot() -> dict:
