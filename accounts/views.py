@@ -82,6 +82,7 @@ def _settings_page(request, *, form=None, thresholds=None, channel_form=None, st
             "form": form,
             "thresholds": thresholds,
             "groups": settings_groups(form, thresholds),
+            "error_count": len(form.errors) + len(thresholds.errors),
             "channel_form": channel_form or ChannelForm(prefix="c"),
             "channels": Channel.objects.filter(owner=request.user),
         },

@@ -44,16 +44,10 @@ def test_the_page_is_grouped_in_plain_words_with_defaults_as_hints(alice_client)
 
 
 def test_a_failed_save_lists_each_bad_field_at_the_top_with_a_link(alice_client, alice):
-    response = alice_client.post(
-        reverse("settings"),
-        {
-            "n-notify_mode": "immediate",
-            "n-currency": "dollars",
-            "n-ship_to_country": "USA",
-            "t-price_increase_pct": "-5",
-            "t-rating_floor": "9",
-        },
-    )
+    from tests.accounts.test_email_change import save_settings
+
+    bad = {"n-currency": "dollars", "n-ship_to_country": "USA", "t-price_increase_pct": "-5", "t-rating_floor": "9"}
+    response = save_settings(alice_client, "alice@example.com", **bad)
     body = response.content.decode()
     assert response.status_code == 200
     start = body.index('id="error-summary"')
@@ -63,6 +57,7 @@ def test_a_failed_save_lists_each_bad_field_at_the_top_with_a_link(alice_client,
         assert f'href="#id_{field}"' in summary, field
         assert f'id="id_{field}"' in body  # the link has a target
     assert "“dollars” is not a currency code" in summary
+    assert "4 fields to fix" in summary
     assert settings_for(alice).currency == "USD"  # nothing saved, nothing cut to "dol"
 
 
