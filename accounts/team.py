@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from .models import Invitation
 
@@ -13,7 +13,9 @@ class TeamRefused(Exception):
 
 
 def team_members():
-    return get_user_model().objects.annotate(product_count=Count("products", distinct=True)).order_by("date_joined")
+    # Products the user sells; a backup source of one (an alternative listing) is not another product.
+    sold = Count("products", filter=Q(products__backs_up__isnull=True), distinct=True)
+    return get_user_model().objects.annotate(product_count=sold).order_by("date_joined", "pk")
 
 
 def pending_invitations():

@@ -85,3 +85,11 @@ def test_send_a_test_is_limited_and_htmx_shows_why_in_place(alice, alice_client,
     plain = alice_client.post(url)
     assert plain.status_code == 429 and "Not sent: too many at once" in plain.content.decode()
     assert int(refused["Retry-After"]) > 0
+
+
+def test_the_shipped_limits_are_the_documented_ones():
+    """The suite raises the limits (config/testing_settings.py); what ships is what the README says."""
+    from config import settings as shipped
+
+    assert (shipped.EMAIL_FORM_LIMIT_PER_USER, shipped.EMAIL_FORM_LIMIT_PER_IP) == (5, 20)
+    assert shipped.EMAIL_FORM_LIMIT_WINDOW_SECONDS == 3600

@@ -23,6 +23,9 @@ def test_staff_see_every_account_with_its_facts(staff_client, staff, alice, bob)
             my_price=Decimal("10"),
             my_currency="USD",
         )
+    services.product_create(
+        owner=alice, url="https://shop.example/p/backup", platform="structured", backs_up=alice.products.first()
+    )  # a backup source: not a fourth product
     alice.last_login = timezone.now() - timedelta(days=1)
     alice.save()
     page = staff_client.get(reverse("team")).content.decode()
