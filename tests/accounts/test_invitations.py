@@ -122,3 +122,43 @@ def test_with_the_mail_server_down_the_staff_member_is_told(staff_client, smtp):
 def test_only_staff_can_invite(alice_client, smtp):
     assert invite(alice_client).status_code == 404
     assert smtp.messages == [] and not Invitation.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_uses_at_the_same_moment_make_one_account(staff, smtp):
+    """Both requests pass the "not used yet" check; the conditional UPDATE lets only one of them through."""
+    import threading
+
+    from django.db import connection
+
+    staff_client = Client()
+    staff_client.force_login(staff)
+    invite(staff_client)
+    path = link_in(smtp.messages[0])
+    barrier = threading.Barrier(2)
+    codes = []
+    real_from_token = invitations.invitation_from_token
+
+    def from_token_then_wait(token):
+        invitation = real_from_token(token)
+        barrier.wait(timeout=10)  # both have read the invitation as unused
+        return invitation
+
+    def use(username):
+        try:
+            _client, response = accept(path, username=username)
+            codes.append(response.status_code)
+        finally:
+            connection.close()
+
+    invitations.invitation_from_token = from_token_then_wait
+    try:
+        threads = [threading.Thread(target=use, args=(name,)) for name in ("dora", "eve")]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=30)
+    finally:
+        invitations.invitation_from_token = real_from_token
+    assert sorted(codes) == [302, 410]
+    assert get_user_model().objects.filter(email="dora@example.com").count() == 1
