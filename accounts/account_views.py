@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.contrib.auth.forms import UserCreationForm
 from django.shortcuts import redirect, render
 
 from . import email_change, invitations
@@ -66,19 +66,14 @@ def email_change_confirm(request, token):
         except LinkProblem as problem:
             return _link_problem(request, problem, "This link cannot be used")
         messages.success(request, f"Your email address is now {new_email}.")
-        return redirect("settings" if request.user.is_authenticated else "login")
+        return redirect("settings" if request.user.pk == user.pk else "login")
     return render(request, "accounts/email_change_confirm.html", {"new_email": new_email, "account": user})
-
-
-class ResetForm(PasswordResetForm):
-    """Django's reset form; only the message: the same answer whether or not the address has an account."""
 
 
 class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset view, limited per address asked for and per IP. The limit is counted for every address,
     known or not, and answered the same way, so it tells nothing about which addresses have accounts."""
 
-    form_class = ResetForm
     html_email_template_name = "registration/password_reset_email_body.html"
 
     def form_valid(self, form):
