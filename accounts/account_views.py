@@ -74,6 +74,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset view, limited per address asked for and per IP. The limit is counted for every address,
     known or not, and answered the same way, so it tells nothing about which addresses have accounts."""
 
+    email_template_name = "registration/password_reset_email.txt"  # the text part (plain text, not HTML)
     html_email_template_name = "registration/password_reset_email_body.html"
 
     def form_valid(self, form):
