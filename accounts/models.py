@@ -56,3 +56,25 @@ class UserSettings(models.Model):
 def settings_for(user) -> UserSettings:
     obj, _ = UserSettings.objects.get_or_create(user=user)
     return obj
+
+
+class Invitation(models.Model):
+    """A staff member asked for `email` to join. The emailed link is signed and expires (accounts.invitations);
+    it is single use because accepting sets `accepted_at` by a conditional UPDATE, and a revoked or
+    superseded invitation is deleted, so its link no longer finds a row."""
+
+    email = models.EmailField()
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Invitation for {self.email}"

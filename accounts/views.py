@@ -18,8 +18,11 @@ from monitoring.alerts.email import render as render_email
 from monitoring.alerts.email import user_id_from_unsubscribe_token
 from monitoring.models import Channel, ChannelMessage, Email, Notification
 
-from .forms import ChannelForm, NotificationSettingsForm, ThresholdsForm
+from . import email_change
+from .forms import ChannelForm, NotificationSettingsForm, ThresholdsForm, settings_groups
 from .models import NotifyMode, UserSettings, settings_for
+from .ratelimit import consume_for_request
+from .responses import too_many
 
 
 @login_required
@@ -33,12 +36,36 @@ def settings_view(request):
         form.save()
         prefs.thresholds = thresholds.overrides()
         prefs.save(update_fields=["thresholds"])
-        if form.cleaned_data["email"] != request.user.email:
-            request.user.email = form.cleaned_data["email"]
-            request.user.save(update_fields=["email"])
         messages.success(request, "Settings saved.")
+        new_email = form.cleaned_data["email"]
+        if new_email != request.user.email:
+            response = _change_email(request, new_email)
+            if response is not None:
+                return response
         return redirect("settings")
     return _settings_page(request, form=form, thresholds=thresholds)
+
+
+def _change_email(request, new_email: str):
+    """A new address is used only once the link sent to it is followed; emptying it needs no link."""
+    if not new_email:
+        email_change.email_clear(user=request.user)
+        messages.info(request, "Your email address was removed: Dropwatch will send you no email.")
+        return None
+    refused = consume_for_request(request, "email_change")
+    if refused:
+        return too_many(request, refused)
+    if email_change.email_change_request(user=request.user, new_email=new_email):
+        messages.info(
+            request,
+            f"To use {new_email}, follow the link we just sent there. Until then emails still go to "
+            f"{request.user.email or 'no address'}.",
+        )
+    else:
+        messages.error(
+            request, f"The confirmation link to {new_email} could not be sent: the mail server did not take it."
+        )
+    return None
 
 
 MAX_CHANNELS = 20
@@ -54,6 +81,8 @@ def _settings_page(request, *, form=None, thresholds=None, channel_form=None, st
         {
             "form": form,
             "thresholds": thresholds,
+            "groups": settings_groups(form, thresholds),
+            "error_count": len(form.errors) + len(thresholds.errors),
             "channel_form": channel_form or ChannelForm(prefix="c"),
             "channels": Channel.objects.filter(owner=request.user),
         },
@@ -91,6 +120,16 @@ def channel_delete(request, pk):
 def channel_test(request, pk):
     """Send a test message now; with htmx the result replaces the button's status line in place."""
     channel = get_object_or_404(Channel, pk=pk, owner=request.user)
+    refused = consume_for_request(request, "channel_test")
+    if refused:
+        if request.htmx:
+            return too_many(
+                request,
+                refused,
+                template="accounts/_channel_test.html",
+                context={"channel": channel, "ok": False, "said": refused.message},
+            )
+        return too_many(request, refused)
     ok, said = channel_sender.send_test(channel)
     if request.htmx:
         return render(request, "accounts/_channel_test.html", {"channel": channel, "ok": ok, "said": said})
@@ -142,9 +181,18 @@ def unsubscribe(request, token):
 
 @login_required
 def email_detail(request, pk):
-    """An email as it was sent (its text part): demo mail and delivery problems can be read in the app."""
+    """An email as it was sent: its HTML part in a sandboxed frame, and its text part. Demo mail and delivery
+    problems can be read in the app."""
     email = get_object_or_404(Email, pk=pk, owner=request.user)
     message = render_email(email)
-    # The text part comes from render_to_string, which marks it safe; it is plain text holding scraped titles
-    # and store names, so it is escaped here like any other text (autoescape would let it through as is).
-    return render(request, "accounts/email_detail.html", {"email": email, "text": escape(message.body)})
+    html = next((content for content, mimetype in message.alternatives if mimetype == "text/html"), "")
+    # Both parts come from render_to_string, which marks them safe; they hold scraped titles and store names,
+    # so they are escaped here like any other text (autoescape would let them through as they are). The HTML
+    # part, escaped once, is the `srcdoc` of an <iframe sandbox>: the browser reads it back as the email's
+    # HTML in a frame with no scripts, no forms, no same-origin access and our CSP (img-src: no remote
+    # images, so opening the page tells no tracker anything).
+    return render(
+        request,
+        "accounts/email_detail.html",
+        {"email": email, "text": escape(message.body), "html": escape(html) if html else ""},
+    )

@@ -26,6 +26,7 @@ from ninja.security import HttpBearer
 from dashboard.selectors import with_list_columns
 from monitoring import findings as finding_services
 from monitoring.models import HEALTH_KINDS, Finding, FindingKind
+from monitoring.scheduling import check_now
 from monitoring.severity import Severity
 from monitoring.sources.selector import clean_selector
 from monitoring.statuses import FAILED_CHECKS as FAILED_STATUSES
@@ -65,6 +66,16 @@ logger = logging.getLogger(__name__)
 MAX_PAGE_SIZE = 200
 MAX_PAGE = 1_000_000  # far past any real list; keeps OFFSET inside the database's integer range
 DEFAULT_PAGE_SIZE = 50
+
+
+def _first_check(item) -> None:
+    """As the add forms do: a new item is checked at once, not at the next tick (a supplier only when its
+    store page is read at all). With the broker down it stays due and the next tick takes it."""
+    if item.next_check_at is None:
+        return
+    result = check_now(item)
+    if not result.queued:
+        logger.warning("first check of %s %s not queued: %s", type(item).__name__, item.pk, result.message)
 
 
 # --- auth and the rate limit --------------------------------------------------------------------
@@ -309,6 +320,7 @@ def supplier_create(request, payload: SupplierIn):
     supplier = intake.supplier_add_from_url(
         owner=request.auth, url=payload.store_url, platform=payload.platform, name=payload.name, token=payload.token
     )
+    _first_check(supplier)
     return Status(201, _suppliers(request.auth).get(pk=supplier.pk))
 
 
@@ -482,6 +494,7 @@ def product_create(request, payload: ProductIn):
         break
     else:
         raise DjangoValidationError({"price_selector": ["The page could not be read again with your selector."]})
+    _first_check(product)
     return Status(201, _product_out(_products(owner).get(pk=product.pk)))
 
 

@@ -371,3 +371,13 @@ if DEMO_MODE:
     FETCH_ALLOWED_HOSTS = [*FETCH_ALLOWED_HOSTS, f"127.0.0.1:{DEMO_SHOP_PORT}"]
     # The demo shop serves its own rate table (made-up numbers in the ECB's format).
     ECB_RATES_URL = env.str("ECB_RATES_URL", default=f"{DEMO_SHOP_URL}/ecb/eurofxref-daily.xml")
+
+# --- Accounts (accounts/) ---------------------------------------------------------------------------
+# Every form that sends an email (invitation, password reset, email change, a channel's "send a test") is
+# limited per signed-in user (or, for the reset form, per address asked for) and per IP, counted in the cache.
+EMAIL_FORM_LIMIT_PER_USER = env.int("EMAIL_FORM_LIMIT_PER_USER", default=5)
+EMAIL_FORM_LIMIT_PER_IP = env.int("EMAIL_FORM_LIMIT_PER_IP", default=20)
+EMAIL_FORM_LIMIT_WINDOW_SECONDS = env.int("EMAIL_FORM_LIMIT_WINDOW_SECONDS", default=3600)
+INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
+EMAIL_CHANGE_MAX_AGE_HOURS = env.int("EMAIL_CHANGE_MAX_AGE_HOURS", default=24)
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3 * 3600)  # seconds a reset link works

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.auth_urls")),  # invitations, email change, the limited reset form
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("api.urls")),  # /api/v1/, /account/tokens/, the history exports
     path("account/", include("accounts.urls")),

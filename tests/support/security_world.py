@@ -25,7 +25,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from PIL import Image
 
-from accounts.models import settings_for
+from accounts import email_change, invitations
+from accounts.models import Invitation, settings_for
 from api.tokens import token_create
 from monitoring.alerts import email as alerts
 from monitoring.checking import record_product_check
@@ -90,6 +91,8 @@ PUBLIC_ROUTES = {
     "password_reset_confirm",
     "password_reset_complete",
     "unsubscribe",  # the signed token in the link is the authority
+    "invitation_accept",  # likewise: the signed, single-use invitation link
+    "email_change_confirm",  # likewise: the signed link sent to the new address
     "healthz",  # for load balancers: says only whether the database answers
 }
 
@@ -138,6 +141,7 @@ class World:
     channel: object = None  # a notification channel (its name carries the tag)
     store: object = None  # a connected Shopify store (its name carries the tag)
     store_variant: object = None  # one of its variants, not mapped yet (its title carries the tag)
+    invitation: object = None  # a pending invitation this user sent
 
     @property
     def markers(self) -> list[str]:
@@ -248,6 +252,9 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
         channel=channel,
         store=store,
         store_variant=variants[0],
+        invitation=Invitation.objects.create(
+            email=f"{tag.lower()}-invitee@example.com", invited_by=user, created_at=timezone.now()
+        ),
     )
 
 
@@ -309,6 +316,21 @@ def _tokens(v: World, a: World) -> list[Kwargs]:
     ]
 
 
+def _signed_links(salt: str, payload: Callable[[World], dict]) -> Variants:
+    """A link of ours tampered with, signed for something else, signed with another key, and a bare id."""
+
+    def variants(v: World, a: World) -> list[Kwargs]:
+        token = signing.dumps(payload(v), salt=salt)
+        return [
+            {"token": token[:-2] + ("xx" if not token.endswith("xx") else "yy")},
+            {"token": signing.dumps(payload(v), salt="dropwatch.unsubscribe")},
+            {"token": signing.dumps(payload(v), key="not-our-secret", salt=salt)},
+            {"token": str(v.user.pk)},
+        ]
+
+    return variants
+
+
 def _uid(user) -> str:
     return urlsafe_base64_encode(force_bytes(user.pk))
 
@@ -337,6 +359,18 @@ ID_ROUTES: dict[str, Spec] = {
         data=lambda w: {"new_password1": "Taken-over-42!", "new_password2": "Taken-over-42!"},
         expect=200,  # Django's "invalid link" page, with no form
     ),
+    "invitation_accept": Spec(
+        _signed_links(invitations.SALT, lambda v: {"i": v.invitation.pk, "e": v.invitation.email}),
+        own=lambda v, a: {"token": invitations.invitation_token(v.invitation)},
+        data=lambda w: {"username": "taken-over", "password1": "Taken-over-42!", "password2": "Taken-over-42!"},
+    ),
+    "email_change_confirm": Spec(
+        _signed_links(email_change.SALT, lambda v: {"u": v.user.pk, "e": "taken@evil.example", "o": v.user.email}),
+        own=lambda v, a: {"token": email_change.email_change_token(user=v.user, new_email="new@example.com")},
+    ),
+    # The team page is for staff: to anyone else these are 404s, with the victim's ids or any other.
+    "team_invitation_revoke": Spec(_pk("invitation")),
+    "team_user_active": Spec(lambda v, a: [{"pk": v.user.pk}, {"pk": a.user.pk}], data=lambda w: {"active": "0"}),
     "finding_detail": Spec(_pk("finding")),
     "finding_action": Spec(
         lambda v, a: [
@@ -486,6 +520,8 @@ def problems_in_html(html: str, *, nonce: str | None, scripts: bool = True) -> l
                 problems.append(f"<script {attrs}>: a script from another origin")
             elif not src and (nonce is None or attrs.get("nonce") != nonce):
                 problems.append(f"<script {attrs}>: inline, without the response's nonce")
+        if tag == "iframe" and attrs.get("sandbox") == "" and "srcdoc" in attrs and "src" not in attrs:
+            continue  # an email's HTML part: inline, sandboxed with nothing allowed (accounts/email_detail.html)
         if tag in ("iframe", "object", "embed", "base", "frame"):
             problems.append(f"<{tag}>: not in our templates")
     return problems
