@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
@@ -22,9 +24,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import settings_for
+from monitoring.companion import observe_upload
 from monitoring.fetch.netguard import is_public_address
+from monitoring.models import CompanionPage
 from monitoring.observation import Observation, StoreInfo
 from monitoring.sources.observe import fetch_context_for, observe_url
 from monitoring.statuses import CheckStatus
@@ -277,6 +282,12 @@ def product_preview(*, owner, url: str, platform: str = "") -> Preview:
         return Preview(url=url, platform=platform, existing=existing)
     ctx = fetch_context_for(owner)
     obs = observe_url(url, platform=platform, ctx=ctx)
+    return _preview_of(owner=owner, url=url, platform=platform, obs=obs, watched=watched, hint=hint)
+
+
+def _preview_of(*, owner, url: str, platform: str, obs: Observation, watched: list, hint: str) -> Preview:
+    """The preview of a page read (fetched by Dropwatch, or sent by the browser companion)."""
+    ctx = fetch_context_for(owner)
     preview = Preview(url=url, platform=platform, obs=obs, ship_to=ctx.ship_to, watched=watched, variant_hint=hint)
     store = preview.store
     if store is not None and store.id:
@@ -285,6 +296,47 @@ def product_preview(*, owner, url: str, platform: str = "") -> Preview:
         variants = [v.id for v in preview.variants]
         preview.token = _stamp(owner=owner, url=url, platform=platform, store=store, variants=variants)
     return preview
+
+
+# --- Add the page the browser companion sent ("Add this page") -------------------------------------
+
+
+def product_page_from_browser(*, owner, url: str, html: str, now=None) -> CompanionPage:
+    """Read a page the user's browser sent, as a fetched page is read (the size cap, block pages, adapters,
+    sanitising: monitoring.companion.observe_upload), and keep what was read for the add preview. Only the
+    address and the HTML come from the browser; every value is Dropwatch's own reading of that HTML."""
+    url = clean_url(url)
+    listing, _hint = platforms.split_variant(url)
+    platform = platforms.detect(listing).platform
+    why = refused_host(url)
+    if why:
+        obs = Observation.failed(CheckStatus.REFUSED, why, url=listing, platform=platform)
+    else:
+        obs = observe_upload(html, url=listing, platform=platform)
+    return CompanionPage.objects.create(
+        owner=owner,
+        key=secrets.token_urlsafe(18),
+        url=url,
+        platform=platform,
+        observation=obs.to_json(),
+        created_at=now or timezone.now(),
+    )
+
+
+def browser_page_preview(*, owner, key: str, now=None) -> Preview | None:
+    """The add preview of a page the companion sent (None when it is not this user's, or over an hour old)."""
+    now = now or timezone.now()
+    page = CompanionPage.objects.filter(owner=owner, key=key, created_at__gt=now - timedelta(seconds=PREVIEW_MAX_AGE))
+    page = page.first()
+    if page is None:
+        return None
+    url, hint = platforms.split_variant(page.url)
+    watched = list(Product.objects.filter(owner=owner, url=url))
+    existing = next((p for p in watched if not p.variant_sku), None)
+    if existing is not None and len(watched) == 1 and not existing.variants:
+        return Preview(url=url, platform=page.platform, existing=existing)
+    obs = Observation.from_json(page.observation)
+    return _preview_of(owner=owner, url=url, platform=page.platform, obs=obs, watched=watched, hint=hint)
 
 
 def product_add_from_preview(
