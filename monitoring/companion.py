@@ -100,7 +100,7 @@ def observe_upload(html: str, *, url: str, platform: str) -> Observation:
     `url` and `platform` are Dropwatch's own (the product's, or the add preview's cleaned address)."""
     check_upload_size(html)
     obs = observe_document(html, url=url, platform=platform)
-    obs.url, obs.platform = url, platform or obs.platform
+    obs.url, obs.platform = url, platform or obs.platform or ""
     obs.message = f"{BROWSER_MARK} {obs.message}".strip()[:500]
     return obs
 

@@ -312,7 +312,11 @@ def product_page_from_browser(*, owner, url: str, html: str, now=None) -> Compan
     if why:
         obs = Observation.failed(CheckStatus.REFUSED, why, url=listing, platform=platform)
     else:
-        obs = observe_upload(html, url=listing, platform=platform)
+        # An address that names no platform (any shop's) leaves it to the page: AliExpress and Shopify pages
+        # are recognised by their content, as `inspect FILE` recognises them.
+        generic = platform == platforms.Platform.STRUCTURED
+        obs = observe_upload(html, url=listing, platform="" if generic else platform)
+        platform = obs.platform or platform
     return CompanionPage.objects.create(
         owner=owner,
         key=secrets.token_urlsafe(18),

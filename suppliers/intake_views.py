@@ -241,7 +241,9 @@ class ProductAddFromBrowser(ProductAdd):
         preview = intake.browser_page_preview(owner=request.user, key=key)
         if preview is None:
             raise Http404("No such page, or it was sent more than an hour ago.")
-        form = ProductUrlForm({"url": preview.url, "my_currency": intake.default_currency(request.user)})
+        # The platform the page was read as (an AliExpress page on any address): the confirmation carries it.
+        data = {"url": preview.url, "platform": preview.platform, "my_currency": intake.default_currency(request.user)}
+        form = ProductUrlForm(data)
         if not form.is_valid():  # the address was cleaned when it was stored: this does not happen
             raise Http404("The address cannot be added.")
         return self._render(form, preview=preview)
