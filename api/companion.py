@@ -105,7 +105,7 @@ def companion_session(request):
     return {
         "username": request.auth.get_username(),
         "platforms": [p for p in prefs.companion_platforms if p in Platform.values],
-        "poll_minutes": companion.POLL_MINUTES,
+        "poll_minutes": companion.poll_minutes(),
         "max_page_bytes": companion.upload_limit(),
     }
 
@@ -143,7 +143,7 @@ def companion_claims(request):
             }
             for c in issued
         ],
-        "poll_minutes": companion.POLL_MINUTES,
+        "poll_minutes": companion.poll_minutes(),
     }
 
 

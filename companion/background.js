@@ -8,10 +8,22 @@ if (typeof importScripts === "function" && typeof window === "undefined") {
 }
 
 const ALARM = "dropwatch-due-checks";
-const POLL_MINUTES = 5; // Dropwatch hands out the checks due within this window
+const DEFAULT_POLL_MINUTES = 5; // until Dropwatch says (it hands out the checks due within its poll window)
 
-function schedule() {
-  ext.alarms.create(ALARM, { periodInMinutes: POLL_MINUTES, delayInMinutes: 1 });
+async function schedule() {
+  const { pollMinutes } = await ext.storage.local.get("pollMinutes");
+  const period = pollMinutes || DEFAULT_POLL_MINUTES;
+  const current = await ext.alarms.get(ALARM);
+  if (!current || current.periodInMinutes !== period) {
+    await ext.alarms.create(ALARM, { periodInMinutes: period, delayInMinutes: 1 });
+  }
+}
+
+// Dropwatch says how often to ask (COMPANION_POLL_MINUTES; every minute in the demo).
+async function keepPollPeriod(minutes) {
+  if (!Number.isInteger(minutes) || minutes < 1) return;
+  await ext.storage.local.set({ pollMinutes: minutes });
+  await schedule();
 }
 
 ext.runtime.onInstalled.addListener(schedule);
@@ -82,7 +94,8 @@ async function dueChecks() {
   const results = [];
   let error = "";
   try {
-    const { claims } = await callDropwatch(pairing, "POST", "/claims", {});
+    const { claims, poll_minutes: minutes } = await callDropwatch(pairing, "POST", "/claims", {});
+    await keepPollPeriod(minutes);
     const started = Date.now();
     for (const claim of claims) {
       const wait = started + claim.wait_seconds * 1000 - Date.now();
@@ -155,4 +168,9 @@ ext.runtime.onMessage.addListener((message, _sender, sendResponse) => {
     return true; // answered asynchronously
   }
   return false;
+});
+
+// Pairing (the options page) stores Dropwatch's poll period: follow it.
+ext.storage.onChanged.addListener((changes, area) => {
+  if (area === "local" && changes.pollMinutes) schedule();
 });

@@ -65,7 +65,7 @@ $("pair").addEventListener("submit", async (event) => {
   show("status", "Checking the token…");
   try {
     const session = await callDropwatch({ address, token }, "GET", "/session");
-    await ext.storage.local.set({ address, token, session });
+    await ext.storage.local.set({ address, token, session, pollMinutes: session.poll_minutes });
     $("token").value = "";
     await refresh();
   } catch (err) {

@@ -45,7 +45,6 @@ log = logging.getLogger(__name__)
 CLAIM_SALT = "monitoring.companion.claim"
 # Longer than the hard time limit: a lapsed claim's slot is then free for the worker the tick dispatches.
 CLAIM_TTL = timedelta(minutes=10)
-POLL_MINUTES = 5  # how often the extension asks (its alarm); checks due within this window are handed out
 MAX_CLAIMS = 20  # per request: a browser fetches them one after another
 BROWSER_MARK = "From your browser."
 VIA_BROWSER = "browser"
@@ -83,6 +82,12 @@ class ClaimNotFound(ClaimRefused):
 
 class PageTooLarge(ClaimRefused):
     status, code = 413, "too_large"
+
+
+def poll_minutes() -> int:
+    """How often the extension asks (its alarm period); checks due within this window are handed out, so a
+    browser that is running claims a product before the tick gives it to a worker (COMPANION_POLL_MINUTES)."""
+    return max(1, int(getattr(settings, "COMPANION_POLL_MINUTES", 5)))
 
 
 def upload_limit() -> int:
@@ -142,7 +147,7 @@ def claims_issue(*, owner, platforms, now: datetime, limit: int = MAX_CLAIMS) ->
         due = (
             blocked_products(owner=owner, platforms=platforms)
             .filter(free)
-            .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now + timedelta(minutes=POLL_MINUTES)))
+            .filter(Q(next_check_at__isnull=True) | Q(next_check_at__lte=now + timedelta(minutes=poll_minutes())))
             .order_by("next_check_at", "pk")
             .select_for_update(skip_locked=True, of=("self",))
             .only("pk", "url", "host", "platform", "pending_slot", "next_check_at")[:limit]
