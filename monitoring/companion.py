@@ -43,7 +43,6 @@ from .statuses import CheckStatus
 log = logging.getLogger(__name__)
 
 CLAIM_SALT = "monitoring.companion.claim"
-# Longer than the hard time limit: a lapsed claim's slot is then free for the worker the tick dispatches.
 CLAIM_TTL = timedelta(minutes=10)
 MAX_CLAIMS = 20  # per request: a browser fetches them one after another
 BROWSER_MARK = "From your browser."
@@ -88,6 +87,12 @@ def poll_minutes() -> int:
     """How often the extension asks (its alarm period); checks due within this window are handed out, so a
     browser that is running claims a product before the tick gives it to a worker (COMPANION_POLL_MINUTES)."""
     return max(1, int(getattr(settings, "COMPANION_POLL_MINUTES", 5)))
+
+
+def claim_ttl() -> timedelta:
+    """How long a claim holds its product: 10 minutes, and always longer than the hard time limit, so that a
+    lapsed claim's slot is free for the worker the tick then dispatches (claim_start takes a stale claim)."""
+    return max(CLAIM_TTL, timedelta(seconds=hard_time_limit() + 60))
 
 
 def upload_limit() -> int:
@@ -159,7 +164,7 @@ def claims_issue(*, owner, platforms, now: datetime, limit: int = MAX_CLAIMS) ->
             per_site[host_key(row or "")] = per_site.get(host_key(row or ""), 0) + 1
         for product in list(due):
             slot = product.pending_slot or product.next_check_at or now
-            expires = now + CLAIM_TTL
+            expires = now + claim_ttl()
             claim = CompanionClaim.objects.create(
                 owner=owner, product=product, slot=slot, issued_at=now, expires_at=expires
             )
@@ -196,7 +201,7 @@ class Answer:
 def claim_verify(*, owner, signed: str, now: datetime) -> CompanionClaim:
     """The claim row `signed` names, once it is proven genuine, this user's, unexpired and unanswered."""
     try:
-        data = signing.loads(signed or "", salt=CLAIM_SALT, max_age=CLAIM_TTL)
+        data = signing.loads(signed or "", salt=CLAIM_SALT, max_age=claim_ttl())
     except signing.SignatureExpired:
         raise ClaimExpired("This check was handed out more than 10 minutes ago: ask for due checks again.") from None
     except signing.BadSignature:

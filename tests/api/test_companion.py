@@ -268,7 +268,7 @@ def test_a_lapsed_claims_slot_goes_back_to_the_workers(alice, alice_companion):
     claim_for(alice_companion, product)
     product.refresh_from_db()
     assert claim_due(Product, now=timezone.now(), limit=10, host_of_row=lambda p: p.host) == []
-    later = timezone.now() + companion.CLAIM_TTL + timedelta(seconds=1)
+    later = timezone.now() + companion.claim_ttl() + timedelta(seconds=1)
     (tick,) = claim_due(Product, now=later, limit=10, host_of_row=lambda p: p.host)
     assert tick.slot == product.pending_slot
     assert claim_start(Product, product.pk, tick.slot, later, "worker-1")
