@@ -100,11 +100,15 @@ def chromium(live_server):
 def pair(context, ext_id: str, address: str, token: str) -> None:
     """Through the extension's own options page, as a user pairs it."""
     page = context.new_page()
+    problems = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
     page.goto(f"chrome-extension://{ext_id}/options.html")
     page.get_by_label("Dropwatch address").fill(address)
     page.get_by_label("Companion token").fill(token)
     page.get_by_role("button", name="Pair", exact=True).click()
-    expect(page.locator("#status")).to_contain_text("Paired with")
+    expect(page.locator("#status")).to_contain_text(f"Paired with {address} as alice.")
+    assert not problems, problems  # the options page runs under the extension's CSP without an error
     page.close()
 
 
