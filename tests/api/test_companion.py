@@ -209,6 +209,10 @@ def test_an_answer_is_recorded_as_a_normal_check_from_the_browser(alice, alice_c
     latest = Snapshot.objects.filter(product=product).latest("taken_at")
     assert (latest.via, latest.status, latest.price) == ("browser", "ok", expected.price)
     assert product.url == "https://www.aliexpress.com/item/1005009000001.html"
+    # The history says so too (as JSON through the API, and in the CSV export).
+    _t, key = token_create(owner=alice, name="script")
+    rows = Client().get(f"/api/v1/products/{product.pk}/history", HTTP_AUTHORIZATION=f"Bearer {key}").json()["items"]
+    assert [r["via"] for r in rows] == ["server", "browser"]
 
 
 def test_a_block_page_from_the_browser_is_recorded_as_blocked(alice, alice_companion):
