@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 CLAIM_SALT = "monitoring.companion.claim"
 CLAIM_TTL = timedelta(minutes=10)
+CLAIMS_KEPT = timedelta(days=7)
 MAX_CLAIMS = 20  # per request: a browser fetches them one after another
 BROWSER_MARK = "From your browser."
 VIA_BROWSER = "browser"
@@ -149,6 +150,8 @@ def claims_issue(*, owner, platforms, now: datetime, limit: int = MAX_CLAIMS) ->
     interval = float(settings.FETCH_HOST_INTERVAL)
     issued: list[IssuedClaim] = []
     with transaction.atomic():
+        # Claims are kept a week (what was answered, and how), then forgotten.
+        CompanionClaim.objects.filter(owner=owner, expires_at__lt=now - CLAIMS_KEPT).delete()
         due = (
             blocked_products(owner=owner, platforms=platforms)
             .filter(free)

@@ -317,13 +317,16 @@ def product_page_from_browser(*, owner, url: str, html: str, now=None) -> Compan
         generic = platform == platforms.Platform.STRUCTURED
         obs = observe_upload(html, url=listing, platform="" if generic else platform)
         platform = obs.platform or platform
+    now = now or timezone.now()
+    # A preview opens for an hour; the user's older pages are of no use to anyone.
+    CompanionPage.objects.filter(owner=owner, created_at__lt=now - timedelta(days=1)).delete()
     return CompanionPage.objects.create(
         owner=owner,
         key=secrets.token_urlsafe(18),
         url=url,
         platform=platform,
         observation=obs.to_json(),
-        created_at=now or timezone.now(),
+        created_at=now,
     )
 
 
