@@ -37,9 +37,7 @@ def read_body(request, schema: type[Schema]):
     except ValueError:
         length = 0
     if length > companion.upload_limit() + ENVELOPE_BYTES:
-        raise companion.PageTooLarge(
-            f"The page is larger than {companion.upload_limit() // (1024 * 1024)} MiB, the most Dropwatch reads."
-        )
+        raise companion.PageTooLarge(companion.too_large_message())
     try:
         data = json.loads(request.body or b"{}")
         return schema.model_validate(data)

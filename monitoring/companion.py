@@ -101,9 +101,15 @@ def upload_limit() -> int:
     return int(settings.FETCH_MAX_BYTES)
 
 
+def too_large_message() -> str:
+    limit = upload_limit()
+    size = f"{limit / (1024 * 1024):g} MiB" if limit >= 1024 * 1024 else f"{limit / 1024:g} KiB"
+    return f"The page is larger than {size}, the most Dropwatch reads."
+
+
 def check_upload_size(html: str) -> None:
     if len(html.encode("utf-8", "surrogatepass")) > upload_limit():
-        raise PageTooLarge(f"The page is larger than {upload_limit() // (1024 * 1024)} MiB, the most Dropwatch reads.")
+        raise PageTooLarge(too_large_message())
 
 
 def observe_upload(html: str, *, url: str, platform: str) -> Observation:

@@ -294,6 +294,7 @@ def test_an_upload_over_the_cap_is_refused(alice, alice_companion, settings):
     big = real_page() + "<!--" + "x" * 300_000 + "-->"
     response = post(alice_companion, "/answers", {"claim": claim, "html": big})
     assert response.status_code == 413 and response.json()["error"]["code"] == "too_large"
+    assert response.json()["error"]["message"] == "The page is larger than 195.312 KiB, the most Dropwatch reads."
     # Just under the envelope's allowance the page itself is measured: still refused.
     near = real_page() + "<!--" + "x" * (200_000 - len(real_page())) + "-->"
     assert post(alice_companion, "/answers", {"claim": claim, "html": near}).status_code == 413
