@@ -301,3 +301,19 @@ def test_an_upload_over_the_cap_is_refused(alice, alice_companion, settings):
     assert post(alice_companion, "/pages", {"url": product.url, "html": big}).status_code == 413
     assert CompanionClaim.objects.get().answered_at is None  # the claim is still good for a page that fits
     assert post(alice_companion, "/answers", {"claim": claim, "html": real_page()}).status_code == 200
+
+
+def test_a_product_a_worker_is_on_is_not_handed_out_and_a_queued_task_skips_a_claimed_one(alice, alice_companion):
+    from monitoring.checking import run_product_check
+
+    busy = blocked_product(alice)
+    Product.objects.filter(pk=busy.pk).update(pending_slot=busy.next_check_at, check_started_at=timezone.now())
+    queued = blocked_product(alice, url="https://www.aliexpress.com/item/1005009000009.html")
+    slot = queued.next_check_at
+    Product.objects.filter(pk=queued.pk).update(pending_slot=slot)  # the tick dispatched it; not started yet
+    claims = post(alice_companion, "/claims", {}).json()["claims"]
+    assert [c["url"] for c in claims] == [queued.url]
+    # The worker's task for that slot starts now: the browser holds it, so the task skips (no fetch).
+    assert run_product_check(queued.pk, slot).skipped
+    assert post(alice_companion, "/answers", {"claim": claims[0]["claim"], "html": real_page()}).status_code == 200
+    assert Snapshot.objects.filter(product=queued, slot=slot).get().via == "browser"
