@@ -44,6 +44,8 @@ class UserSettings(models.Model):
     )
     # Threshold overrides by setting name (see monitoring.detect.thresholds for names and defaults).
     thresholds = models.JSONField(default=dict, blank=True)
+    # Platforms whose blocked checks the browser companion may fetch from the user's browser (opt in, per platform).
+    companion_platforms = models.JSONField(default=list, blank=True)
     last_digest_on = models.DateField(null=True, blank=True, editable=False)  # local date of the last digest
 
     class Meta:

@@ -36,6 +36,7 @@ SNAPSHOT_FIELDS = (
     "stars_1",
     "orders_count",
     "ships_to_buyer",
+    "via",  # "server", or "browser": fetched by the user's browser companion
 )
 STORE_SNAPSHOT_FIELDS = (
     "taken_at",

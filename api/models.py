@@ -6,9 +6,16 @@ from django.db import models
 from django.db.models import Q
 
 
+class TokenKind(models.TextChoices):
+    API = "api", "API token"
+    # The browser companion's: it may add pages and fetch and answer its claims, nothing else (api/companion.py).
+    COMPANION = "companion", "Browser companion"
+
+
 class ApiToken(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=10, choices=TokenKind.choices, default=TokenKind.API)
     prefix = models.CharField(max_length=16, editable=False)  # the token's first characters, for recognising it
     digest = models.CharField(max_length=64, unique=True, editable=False)  # sha256 hex of the whole token
     created_at = models.DateTimeField(auto_now_add=True)

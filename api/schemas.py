@@ -225,6 +225,7 @@ class SnapshotOut(Schema):
     stars_1: int | None
     orders_count: int | None
     ships_to_buyer: bool | None
+    via: str = "server"  # "browser": fetched by the user's browser companion
 
 
 class StoreSnapshotOut(Schema):

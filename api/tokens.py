@@ -19,9 +19,11 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from .models import ApiToken
+from .models import ApiToken, TokenKind
 
 TOKEN_PREFIX = "dw_"  # noqa: S105 - a marker, not a secret
+COMPANION_PREFIX = "dwc_"
+PREFIXES = {TokenKind.API: TOKEN_PREFIX, TokenKind.COMPANION: COMPANION_PREFIX}
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8  # "dw_" and 8 random characters stay visible
 MAX_TOKENS_PER_USER = 25
 LAST_USED_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per token
@@ -37,17 +39,20 @@ def digest_of(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def token_create(*, owner, name: str) -> tuple[ApiToken, str]:
+def token_create(*, owner, name: str, kind: str = TokenKind.API) -> tuple[ApiToken, str]:
     """A new token for `owner`: the row, and the token itself (shown to the user once, never stored)."""
     name = (name or "").strip()
     if not name:
         raise ValidationError("Give the token a name, such as the script or service that will use it.")
     if len(name) > 100:
         raise ValidationError("The name is longer than 100 characters.")
-    if ApiToken.objects.filter(owner=owner, revoked_at__isnull=True).count() >= MAX_TOKENS_PER_USER:
+    if ApiToken.objects.filter(owner=owner, kind=kind, revoked_at__isnull=True).count() >= MAX_TOKENS_PER_USER:
         raise ValidationError(f"You have {MAX_TOKENS_PER_USER} active tokens: revoke one you no longer use first.")
-    plain = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(owner=owner, name=name, prefix=plain[:PREFIX_LENGTH], digest=digest_of(plain))
+    prefix = PREFIXES[TokenKind(kind)]
+    plain = prefix + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        owner=owner, name=name, kind=kind, prefix=plain[: len(prefix) + 8], digest=digest_of(plain)
+    )
     return token, plain
 
 
@@ -57,14 +62,17 @@ def token_revoke(*, token: ApiToken, now=None) -> None:
         token.save(update_fields=["revoked_at"])
 
 
-def token_authenticate(plain: str, *, now=None) -> ApiToken | None:
-    """The active token of an active user that `plain` is, or None. Records when it was last used."""
+def token_authenticate(plain: str, *, now=None, kind: str = TokenKind.API) -> ApiToken | None:
+    """The active token of an active user that `plain` is, or None. Records when it was last used.
+
+    Only a token of `kind` opens: a companion token is no API token (and the reverse), so a stolen companion
+    token reaches nothing but the companion's own routes."""
     plain = (plain or "").strip()
-    if not plain.startswith(TOKEN_PREFIX) or len(plain) > 200:
+    if not plain.startswith(PREFIXES[TokenKind(kind)]) or len(plain) > 200:
         return None
     token = (
         ApiToken.objects.select_related("owner")
-        .filter(digest=digest_of(plain), revoked_at__isnull=True, owner__is_active=True)
+        .filter(digest=digest_of(plain), kind=kind, revoked_at__isnull=True, owner__is_active=True)
         .first()
     )
     if token is None:

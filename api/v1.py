@@ -24,6 +24,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from dashboard.selectors import with_list_columns
+from monitoring import companion
 from monitoring import findings as finding_services
 from monitoring.models import HEALTH_KINDS, Finding, FindingKind
 from monitoring.scheduling import check_now
@@ -40,6 +41,8 @@ from suppliers.models import Product, Supplier
 from suppliers.services import DuplicateError
 
 from . import history
+from .companion import router as companion_router
+from .models import TokenKind
 from .schemas import (
     Error,
     FindingOut,
@@ -91,8 +94,10 @@ class RateLimited(Exception):
 class TokenAuth(HttpBearer):
     """A personal API token, and one request counted against its per-minute limit."""
 
+    kind = TokenKind.API
+
     def authenticate(self, request, token):
-        found = token_authenticate(token)
+        found = token_authenticate(token, kind=self.kind)
         if found is None:
             return None
         verdict = rate_check(found)
@@ -100,6 +105,12 @@ class TokenAuth(HttpBearer):
             raise RateLimited(verdict.retry_after, verdict.limit)
         request.api_token = found
         return found.owner
+
+
+class CompanionAuth(TokenAuth):
+    """A browser companion token: the companion's routes only (api/companion.py), and no other."""
+
+    kind = TokenKind.COMPANION
 
 
 api = NinjaAPI(
@@ -134,7 +145,12 @@ def _unauthorized(request, exc):
         request,
         401,
         "unauthorized",
-        "A valid API token is required: send `Authorization: Bearer <token>` (make one in Settings → API tokens).",
+        (
+            "A valid companion token is required (make one in Settings → Browser companion)."
+            if "/companion/" in request.path
+            else "A valid API token is required: send `Authorization: Bearer <token>` "
+            "(make one in Settings → API tokens)."
+        ),
         headers={"WWW-Authenticate": 'Bearer realm="dropwatch"'},
     )
 
@@ -180,6 +196,11 @@ def _duplicate(request, exc):
 @api.exception_handler(orderlog_services.OrderStateError)
 def _conflict(request, exc):
     return _error(request, 409, "conflict", str(exc))
+
+
+@api.exception_handler(companion.ClaimRefused)
+def _claim_refused(request, exc):
+    return _error(request, exc.status, exc.code, exc.message)
 
 
 @api.exception_handler(HttpError)
@@ -690,3 +711,4 @@ api.add_router("/products", products)
 api.add_router("/findings", findings)
 api.add_router("/test-orders", test_orders)
 api.add_router("/stores", stores_router)
+api.add_router("/companion", companion_router, auth=CompanionAuth())

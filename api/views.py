@@ -1,16 +1,19 @@
 """Pages (session sign-in, CSRF) around the API: the user's tokens, and the history exports linked from the
 product and supplier pages."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import settings_for
 from suppliers.models import Product, Supplier
+from suppliers.platforms import Platform
 
 from . import history
-from .models import ApiToken
+from .models import ApiToken, TokenKind
 from .tokens import rate_limit, token_create, token_revoke
 
 TOKENS_TEMPLATE = "api/tokens.html"
@@ -19,7 +22,7 @@ TOKENS_TEMPLATE = "api/tokens.html"
 def _tokens_page(request, *, created=None, plain="", error="", name="", status=200):
     partial = request.htmx and not request.htmx.history_restore_request
     context = {
-        "tokens": ApiToken.objects.filter(owner=request.user),
+        "tokens": ApiToken.objects.filter(owner=request.user, kind=TokenKind.API),
         "created": created,
         "plain": plain,  # the new token itself: in this one response only
         "error": error,
@@ -54,6 +57,55 @@ def token_revoke_view(request, pk):
     if request.htmx:
         return _tokens_page(request)
     return redirect("api_tokens")
+
+
+# --- the browser companion: its tokens and where it may check -------------------------------------
+
+COMPANION_TEMPLATE = "api/companion.html"
+
+
+def _companion_page(request, *, created=None, plain="", error="", status=200):
+    prefs = settings_for(request.user)
+    context = {
+        "tokens": ApiToken.objects.filter(owner=request.user, kind=TokenKind.COMPANION),
+        "created": created,
+        "plain": plain,  # the new token itself: in this one response only
+        "error": error,
+        "platforms": [(value, label, value in prefs.companion_platforms) for value, label in Platform.choices],
+        "site_url": request.build_absolute_uri("/").rstrip("/"),
+    }
+    response = render(request, COMPANION_TEMPLATE, context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def companion_settings(request):
+    """Companion tokens (made, shown once, revoked) and the platforms "Check from my browser" is on for."""
+    if request.method == "GET":
+        return _companion_page(request)
+    if request.POST.get("action") == "platforms":
+        prefs = settings_for(request.user)
+        prefs.companion_platforms = [p for p in Platform.values if p in request.POST.getlist("platforms")]
+        prefs.save(update_fields=["companion_platforms"])
+        messages.success(request, "Saved where your browser may check.")
+        return redirect("companion_settings")
+    try:
+        created, plain = token_create(
+            owner=request.user, name=request.POST.get("name", "") or "Browser companion", kind=TokenKind.COMPANION
+        )
+    except ValidationError as exc:
+        return _companion_page(request, error=" ".join(exc.messages), status=400)
+    return _companion_page(request, created=created, plain=plain)
+
+
+@login_required
+@require_POST
+def companion_token_revoke(request, pk):
+    token = get_object_or_404(ApiToken, pk=pk, owner=request.user, kind=TokenKind.COMPANION)
+    token_revoke(token=token)
+    return redirect("companion_settings")
 
 
 # --- history exports (the links on the product and supplier pages) --------------------------------

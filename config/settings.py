@@ -360,6 +360,8 @@ TEST_ORDER_PHOTO_MAX_BYTES = env.int("TEST_ORDER_PHOTO_MAX_BYTES", default=5 * 1
 
 # --- The REST API (api/) ----------------------------------------------------------------------------
 API_RATE_LIMIT_PER_MINUTE = env.int("API_RATE_LIMIT_PER_MINUTE", default=120)  # per token, in the cache
+# How often the browser companion asks for due checks (it hands out those due within this window).
+COMPANION_POLL_MINUTES = env.int("COMPANION_POLL_MINUTES", default=1 if DEMO_MODE else 5)
 
 # --- The demo shop (make run) ---------------------------------------------------------------------------
 DEMO_SHOP_PORT = env.int("DEMO_SHOP_PORT", default=8001)

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from socketserver import ThreadingMixIn
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from . import pages
@@ -23,6 +24,26 @@ _ITEM = re.compile(r"^/item/(\d+)\.html$")
 _STORE = re.compile(r"^/store/(\d+)/?$")
 _SHOPIFY = re.compile(r"^/products/([a-z0-9-]+?)(\.js|\.json)?$")
 _HOME = re.compile(r"^/home/([a-z0-9-]+)$")
+
+
+VERIFY_PATH = "/captcha/verify"
+VERIFIED_COOKIE = "demo_verified"
+VERIFIED_COOKIE_HEADER = f"{VERIFIED_COOKIE}=1; Path=/; Max-Age=31536000; SameSite=Lax; HttpOnly"
+
+
+def _verified(environ) -> bool:
+    cookie = SimpleCookie()
+    try:
+        cookie.load(environ.get("HTTP_COOKIE", ""))
+    except CookieError:
+        return False
+    return VERIFIED_COOKIE in cookie and cookie[VERIFIED_COOKIE].value == "1"
+
+
+def _local_path(query: dict) -> str:
+    """Where the verify link goes back to: a path on this shop only (never another site)."""
+    target = (query.get("next") or ["/"])[0]
+    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
 
 
 class Clock:
@@ -50,22 +71,26 @@ class DemoShop:
         self.stores = {s.store_id: s.key for s in SUPPLIERS if s.store_id}
 
     def __call__(self, environ, start_response):
-        status, content_type, body = self.route(
-            environ.get("PATH_INFO", "/"), parse_qs(environ.get("QUERY_STRING", ""))
-        )
+        path, query = environ.get("PATH_INFO", "/"), parse_qs(environ.get("QUERY_STRING", ""))
+        if path == VERIFY_PATH:  # the captcha's "I am not a robot": a cookie, and back to the page
+            start_response("302 Found", [("Location", _local_path(query)), ("Set-Cookie", VERIFIED_COOKIE_HEADER)])
+            return [b""]
+        status, content_type, body = self.route(path, query, human=_verified(environ))
         start_response(
             status, [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Cache-Control", "no-store")]
         )
         return [body]
 
-    def route(self, path: str, query: dict) -> tuple[str, str, bytes]:
+    def route(self, path: str, query: dict, human: bool = False) -> tuple[str, str, bytes]:
+        """`human`: the visitor passed the captcha (a browser with the shop's cookie): the blocked product's
+        real page, as a real shop that blocks data-centre servers still serves signed-in shoppers."""
         minute = self.clock.minute()
         html, js = "text/html; charset=utf-8", "application/json; charset=utf-8"
         if match := _ITEM.match(path):
             product = self.by_item.get(match.group(1))
             if product is None or product.supplier not in {"glow", "trend", "peak"}:
                 return _answer("404 Not Found", html, pages.NOT_FOUND_PAGE)
-            return self._item(product, minute, lambda st: pages.aliexpress_item(product, st), html)
+            return self._item(product, minute, lambda st: pages.aliexpress_item(product, st), html, human, path)
         if path == "/pc/searchEvaluation.do":
             product = self.by_item.get((query.get("productId") or [""])[0])
             if product is None:
@@ -101,10 +126,18 @@ class DemoShop:
         return _answer("404 Not Found", html, pages.NOT_FOUND_PAGE)
 
     @staticmethod
-    def _item(product: DemoProduct, minute: float, render, content_type: str) -> tuple[str, str, bytes]:
+    def _item(
+        product: DemoProduct, minute: float, render, content_type: str, human=False, path=""
+    ) -> tuple[str, str, bytes]:
         st = state(product, minute)
+        if st.status == "blocked" and human:
+            st.status = "ok"
         if st.status == "blocked":
-            return _answer("200 OK", "text/html; charset=utf-8", pages.BLOCK_PAGE)  # AliExpress blocks with 200
+            page = pages.BLOCK_PAGE
+            if path:  # a captcha a person can pass (the demo's: one click)
+                verify = f'<p><a id="verify" href="{VERIFY_PATH}?next={quote(path)}">I am not a robot</a></p></body>'
+                page = page.replace("</body>", verify)
+            return _answer("200 OK", "text/html; charset=utf-8", page)  # AliExpress blocks with 200
         if st.status == "gone":
             return _answer("404 Not Found", "text/html; charset=utf-8", pages.NOT_FOUND_PAGE)
         return _answer("200 OK", content_type, render(st))

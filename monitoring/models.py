@@ -44,6 +44,10 @@ class Snapshot(models.Model):
     # What identifies the listing as read (the listing_changed rule compares it with earlier checks):
     # {"title": str, "image": str, "variant_ids": [str], "option_names": [str]}; null on failed checks.
     identity = models.JSONField(null=True, blank=True)
+    # Who fetched the page: the server, or the user's own browser through the companion (monitoring/companion.py).
+    via = models.CharField(
+        max_length=8, choices=[("server", "Dropwatch"), ("browser", "Your browser")], default="server"
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["product", "slot"], name="snapshot_one_per_slot")]
@@ -467,3 +471,39 @@ class ListingImage(models.Model):
 
     def __str__(self):
         return f"{self.url[:80]} {self.status} {self.phash}"
+
+
+class CompanionClaim(models.Model):
+    """One check handed to the user's browser companion (monitoring/companion.py): the product, the slot it
+    holds, until when, and when it was answered. The signed claim the extension carries names this row; a
+    claim is answered at most once (a conditional UPDATE of `answered_at`)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="companion_claims")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="companion_claims")
+    slot = models.DateTimeField()
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=16, blank=True)  # the check's outcome once answered
+
+    class Meta:
+        # The hand-out counts a user's unanswered claims per site; the answer looks one up by id and owner.
+        indexes = [models.Index(fields=["owner", "expires_at"], name="companionclaim_owner_exp_idx")]
+
+    def __str__(self):
+        return f"claim {self.pk} of product {self.product_id}"
+
+
+class CompanionPage(models.Model):
+    """A page the companion's "Add this page" sent, as Dropwatch read it (the Observation's JSON, never the
+    HTML): the add-product preview opens from it. `key` is the unguessable part of the preview's address."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="companion_pages")
+    key = models.CharField(max_length=32, unique=True)
+    url = models.CharField(max_length=2000)
+    platform = models.CharField(max_length=20)
+    observation = models.JSONField()
+    created_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"page {self.key[:6]}… of {self.owner_id}"

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from urllib.parse import urlsplit
 
@@ -22,9 +24,12 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import settings_for
+from monitoring.companion import observe_upload
 from monitoring.fetch.netguard import is_public_address
+from monitoring.models import CompanionPage
 from monitoring.observation import Observation, StoreInfo
 from monitoring.sources.appshell import needs_javascript
 from monitoring.sources.observe import fetch_context_for, observe_url, read_url
@@ -315,12 +320,29 @@ def product_preview(*, owner, url: str, platform: str = "", price_selector: str 
         return Preview(url=url, platform=platform, existing=existing)
     ctx = fetch_context_for(owner)
     reading = read_url(url, platform=platform, ctx=ctx, want_page=True)
-    obs = reading.obs
+    return _preview_of(
+        owner=owner,
+        url=url,
+        platform=platform,
+        obs=reading.obs,
+        watched=watched,
+        hint=hint,
+        page=reading.page,
+        price_selector=price_selector,
+    )
+
+
+def _preview_of(
+    *, owner, url: str, platform: str, obs: Observation, watched: list, hint: str, page=None, price_selector: str = ""
+) -> Preview:
+    """The preview of a page read (fetched by Dropwatch, or sent by the browser companion: no page kept, so no
+    price candidates to pick from)."""
+    ctx = fetch_context_for(owner)
     preview = Preview(url=url, platform=platform, obs=obs, ship_to=ctx.ship_to, watched=watched, variant_hint=hint)
     store = preview.store
     if store is not None and store.id:
         preview.supplier = Supplier.objects.filter(owner=owner, platform=platform, platform_store_id=store.id).first()
-    _read_prices(preview, reading.page, price_selector)
+    _read_prices(preview, page, price_selector)
     _supplier_options(preview, owner)
     if preview.can_add:
         variants = [v.id for v in preview.variants]
@@ -402,6 +424,54 @@ def product_prices(*, owner, url: str, platform: str = "", price_selector: str =
 
 class SelectorNotPreviewed(PreviewMismatch):
     """A price selector the preview did not try: the page is read again with it before anything is saved."""
+
+
+# --- Add the page the browser companion sent ("Add this page") -------------------------------------
+
+
+def product_page_from_browser(*, owner, url: str, html: str, now=None) -> CompanionPage:
+    """Read a page the user's browser sent, as a fetched page is read (the size cap, block pages, adapters,
+    sanitising: monitoring.companion.observe_upload), and keep what was read for the add preview. Only the
+    address and the HTML come from the browser; every value is Dropwatch's own reading of that HTML."""
+    url = clean_url(url)
+    listing, _hint = platforms.split_variant(url)
+    platform = platforms.detect(listing).platform
+    why = refused_host(url)
+    if why:
+        obs = Observation.failed(CheckStatus.REFUSED, why, url=listing, platform=platform)
+    else:
+        # An address that names no platform (any shop's) leaves it to the page: AliExpress and Shopify pages
+        # are recognised by their content, as `inspect FILE` recognises them.
+        generic = platform == platforms.Platform.STRUCTURED
+        obs = observe_upload(html, url=listing, platform="" if generic else platform)
+        platform = obs.platform or platform
+    now = now or timezone.now()
+    # A preview opens for an hour; the user's older pages are of no use to anyone.
+    CompanionPage.objects.filter(owner=owner, created_at__lt=now - timedelta(days=1)).delete()
+    return CompanionPage.objects.create(
+        owner=owner,
+        key=secrets.token_urlsafe(18),
+        url=url,
+        platform=platform,
+        observation=obs.to_json(),
+        created_at=now,
+    )
+
+
+def browser_page_preview(*, owner, key: str, now=None) -> Preview | None:
+    """The add preview of a page the companion sent (None when it is not this user's, or over an hour old)."""
+    now = now or timezone.now()
+    page = CompanionPage.objects.filter(owner=owner, key=key, created_at__gt=now - timedelta(seconds=PREVIEW_MAX_AGE))
+    page = page.first()
+    if page is None:
+        return None
+    url, hint = platforms.split_variant(page.url)
+    watched = list(Product.objects.filter(owner=owner, url=url))
+    existing = next((p for p in watched if not p.variant_sku), None)
+    if existing is not None and len(watched) == 1 and not existing.variants:
+        return Preview(url=url, platform=page.platform, existing=existing)
+    obs = Observation.from_json(page.observation)
+    return _preview_of(owner=owner, url=url, platform=page.platform, obs=obs, watched=watched, hint=hint)
 
 
 def product_add_from_preview(

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views import View
 from django.views.decorators.http import require_GET
@@ -274,6 +274,25 @@ class ProductAdd(LoginRequiredMixin, View):
                     my_price=data["my_price"], price=obs.price, shipping_cost=data["shipping_cost"]
                 )
         return render(self.request, page_or_fragment(self.request, PRODUCT_TEMPLATE, "preview"), ctx)
+
+
+class ProductAddFromBrowser(ProductAdd):
+    """The add preview of a page the browser companion sent ("Add this page"): the same page and confirmation
+    as step 2 of ProductAdd, from what Dropwatch read of the HTML the browser sent (suppliers.intake)."""
+
+    def get(self, request, key):
+        preview = intake.browser_page_preview(owner=request.user, key=key)
+        if preview is None:
+            raise Http404("No such page, or it was sent more than an hour ago.")
+        # The platform the page was read as (an AliExpress page on any address): the confirmation carries it.
+        data = {"url": preview.url, "platform": preview.platform, "my_currency": intake.default_currency(request.user)}
+        form = ProductUrlForm(data)
+        if not form.is_valid():  # the address was cleaned when it was stored: this does not happen
+            raise Http404("The address cannot be added.")
+        return self._render(form, preview=preview)
+
+    def post(self, request, key):
+        return HttpResponseNotAllowed(["GET"])
 
 
 # --- Add a supplier by its store URL -------------------------------------------------------------

@@ -12,6 +12,11 @@ urlpatterns = [
     path("suppliers/<int:pk>/delete/", views.SupplierDelete.as_view(), name="supplier_delete"),
     path("products/", views.ProductList.as_view(), name="product_list"),
     path("products/add/", intake.ProductAdd.as_view(), name="product_add"),
+    path(
+        "products/add/from-browser/<str:key>/",
+        intake.ProductAddFromBrowser.as_view(),
+        name="product_add_from_browser",
+    ),
     path("products/add/manual/", views.ProductCreate.as_view(), name="product_add_manual"),
     path("products/import/", intake.ProductImport.as_view(), name="product_import"),
     path("products/import/example.csv", intake.product_import_example, name="product_import_example"),

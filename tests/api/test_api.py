@@ -508,9 +508,12 @@ def test_the_openapi_schema_lists_every_route_with_bearer_auth(client):
         paths
     )
     assert schema["components"]["securitySchemes"]["TokenAuth"] == {"type": "http", "scheme": "bearer"}
-    for ops in paths.values():
+    assert schema["components"]["securitySchemes"]["CompanionAuth"] == {"type": "http", "scheme": "bearer"}
+    for path, ops in paths.items():
         for op in ops.values():
-            assert op["security"] == [{"TokenAuth": []}]
+            # The browser companion's routes take its own token kind (tests/api/test_companion.py).
+            auth = "CompanionAuth" if path.startswith("/api/v1/companion/") else "TokenAuth"
+            assert op["security"] == [{auth: []}], path
             assert "401" in op["responses"] and "404" in op["responses"]
 
 

@@ -165,6 +165,7 @@ SHOWS_OWN = {
     "api_tokens",
     "store_list",
     "store_unmapped",
+    "companion_settings",
 }
 
 
@@ -360,10 +361,11 @@ def test_uploads_to_alices_order_are_refused_before_reading(worlds, bob_client, 
 
 
 class ApiOp:
-    def __init__(self, ids=None, body=None, fetches=False):
+    def __init__(self, ids=None, body=None, fetches=False, companion=False):
         self.ids = ids or (lambda w: {})  # path parameters, from a World
         self.body = body  # JSON body, from a World (POST)
         self.fetches = fetches  # would read a shop page: not called with a valid token here
+        self.companion = companion  # opens with a companion token only (api/companion.py)
 
 
 API_OPS = {
@@ -391,6 +393,13 @@ API_OPS = {
     "store_list": ApiOp(),
     "store_unmapped": ApiOp(),
     "store_sync": ApiOp(ids=lambda w: {"store_id": w.store.pk}, body=lambda w: {}),
+    # The browser companion's routes: a companion token, and nothing else, opens them (and only them).
+    "companion_session": ApiOp(companion=True),
+    "companion_page_add": ApiOp(
+        body=lambda w: {"url": w.product.url, "html": "<html><title>x</title></html>"}, companion=True
+    ),
+    "companion_claims": ApiOp(body=lambda w: {}, companion=True),
+    "companion_answer": ApiOp(body=lambda w: {"claim": "forged", "html": "<html></html>"}, companion=True),
 }
 
 
@@ -490,7 +499,7 @@ def test_bobs_token_on_alices_ids_is_404_with_no_data_and_no_side_effect(operati
     assert api_call(owner, method, huge, op.body(a) if op.body else None, **with_token(a.api_key)).status_code == 404
 
 
-PLAIN_OPERATIONS = [o for o in API_OPERATIONS if "{" not in o[2] and o[1] == "GET"]
+PLAIN_OPERATIONS = [o for o in API_OPERATIONS if "{" not in o[2] and o[1] == "GET" and not API_OPS[o[0]].companion]
 
 
 @pytest.mark.parametrize(("operation", "method", "path"), PLAIN_OPERATIONS, ids=[o[0] for o in PLAIN_OPERATIONS])
@@ -541,3 +550,22 @@ def test_the_api_schema_and_docs_are_public_and_hold_no_ones_data(worlds, client
         response = client.get(reverse(name))
         assert response.status_code == 200, name
         assert_nothing_of(a, response, name)
+
+
+# --- the browser companion's token -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("operation", "method", "path"), API_OPERATIONS, ids=[o[0] for o in API_OPERATIONS])
+def test_each_token_kind_opens_only_its_own_routes(operation, method, path, worlds, queue):
+    """A stolen companion token reaches no API route but the companion's; an API token none of those."""
+    a, _b = worlds
+    op = API_OPS[operation]
+    wrong = a.api_key if op.companion else a.companion_key
+    url = path.format(**op.ids(a))
+    before = snapshot()
+    response = api_call(Client(), method, url, op.body(a) if op.body else None, **with_token(wrong))
+    assert response.status_code == 401, (operation, response.status_code)
+    assert response.json()["error"]["code"] == "unauthorized"
+    assert not diff(before, snapshot()), (operation, diff(before, snapshot()))
+    assert queue == []
+    assert_nothing_of(a, response, f"{method} {url}")

@@ -27,6 +27,7 @@ from PIL import Image
 
 from accounts import email_change, invitations
 from accounts.models import Invitation, settings_for
+from api.models import TokenKind
 from api.tokens import token_create
 from monitoring.alerts import email as alerts
 from monitoring.checking import record_product_check
@@ -36,7 +37,7 @@ from orderlog import photos as orderlog_photos
 from orderlog import services as orderlog_services
 from stores import secrets as store_secrets
 from stores.models import StoreConnection, StoreVariant
-from suppliers import services
+from suppliers import intake, services
 from suppliers.models import Product
 
 # --- the URL resolver, walked --------------------------------------------------------------------------
@@ -142,6 +143,9 @@ class World:
     store: object = None  # a connected Shopify store (its name carries the tag)
     store_variant: object = None  # one of its variants, not mapped yet (its title carries the tag)
     invitation: object = None  # a pending invitation this user sent
+    companion_token: object = None  # a browser companion token (its name carries the tag)
+    companion_key: str = ""  # ... and the token itself
+    companion_page: object = None  # a page the companion sent ("Add this page"), for its preview
 
     @property
     def markers(self) -> list[str]:
@@ -205,6 +209,12 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
     (photo,) = orderlog_services.order_photos_add(order=order, photos=[orderlog_photos.photo_validate(upload())])
     alerts.build_emails(now=timezone.now())
     api_token, api_key = token_create(owner=user, name=f"{tag} script")
+    companion_token, companion_key = token_create(owner=user, name=f"{tag} browser", kind=TokenKind.COMPANION)
+    companion_page = intake.product_page_from_browser(
+        owner=user,
+        url=f"https://shop.example/products/{tag.lower()}-sent-{user.pk}",
+        html=f'<html><head><title>{text}</title></head><body><h1>{text}</h1><p class="price">$9.99</p></body></html>',
+    )
     alternative = services.product_create(
         owner=user,
         url=f"https://shop.example/products/{tag.lower()}-backup-{user.pk}",
@@ -255,6 +265,9 @@ def build_world(user, tag: str, *, text: str | None = None, order_text: str | No
         invitation=Invitation.objects.create(
             email=f"{tag.lower()}-invitee@example.com", invited_by=user, created_at=timezone.now()
         ),
+        companion_token=companion_token,
+        companion_key=companion_key,
+        companion_page=companion_page,
     )
 
 
@@ -399,6 +412,8 @@ ID_ROUTES: dict[str, Spec] = {
     "test_order_photo": Spec(_photos),
     "test_order_photo_delete": Spec(_photos),
     "api_token_revoke": Spec(_pk("api_token")),
+    "companion_token_revoke": Spec(_pk("companion_token")),
+    "product_add_from_browser": Spec(lambda v, a: [{"key": v.companion_page.key}]),
     "channel_delete": Spec(_pk("channel")),
     "channel_test": Spec(_pk("channel")),
     "product_history_csv": Spec(_pk("product")),
