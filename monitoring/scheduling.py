@@ -73,10 +73,11 @@ def claim_due(model, *, now: datetime, limit: int, host_of_row) -> list[Claim]:
     claims: list[Claim] = []
     with transaction.atomic():
         rows = list(
-            model.objects.filter(active=True, next_check_at__lte=now)
+            # A deactivated account's items wait (they resume when it is reactivated): nobody reads their alerts.
+            model.objects.filter(active=True, owner__is_active=True, next_check_at__lte=now)
             .only(*CLAIM_FIELDS.get(model, ("pk", "next_check_at")))
             .order_by("next_check_at")
-            .select_for_update(skip_locked=True)[: limit * 3]
+            .select_for_update(skip_locked=True, of=("self",))[: limit * 3]
         )
         busy = in_flight_per_host(model, now, host_of_row) if rows else {}
         per_host: dict[str, int] = defaultdict(int)

@@ -97,6 +97,9 @@ def _build_for(owner_id: int, now: datetime) -> list[Email]:
         prefs, _ = UserSettings.objects.get_or_create(user_id=owner_id)
         prefs = UserSettings.objects.select_for_update().select_related("user").get(pk=prefs.pk)
         pending = Notification.objects.filter(owner_id=owner_id, email__isnull=True, skipped="")
+        if not prefs.user.is_active:  # a deactivated account (the team page): nothing is sent to it
+            pending.update(skipped="the account is deactivated")
+            return []
         if prefs.notify_mode == NotifyMode.OFF:
             pending.update(skipped="email is off in your settings")
             return []

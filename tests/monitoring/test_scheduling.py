@@ -136,3 +136,15 @@ def test_check_now_uses_the_same_path(alice):
     assert product.pending_slot >= before
     assert product.next_check_at <= timezone.now() + scheduling.lease()
     assert scheduling.check_now(product).message == "A check is already on its way."
+
+
+@pytest.mark.django_db
+def test_a_deactivated_accounts_items_wait_until_it_is_reactivated(alice, bob):
+    (mine,) = make_products(alice, 1, host="a.example")
+    (theirs,) = make_products(bob, 1, host="b.example")
+    bob.is_active = False
+    bob.save(update_fields=["is_active"])
+    assert {c.pk for c in claim()} == {mine.pk}
+    bob.is_active = True
+    bob.save(update_fields=["is_active"])
+    assert {c.pk for c in claim()} == {theirs.pk}  # still due, taken at the next tick

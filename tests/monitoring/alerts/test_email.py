@@ -190,6 +190,24 @@ def test_findings_below_the_minimum_severity_are_not_emailed(smtp, alice):
 
 
 @pytest.mark.django_db
+def test_a_deactivated_account_is_sent_nothing_and_others_still_are(smtp, alice, bob):
+    bob.is_active = False
+    bob.save(update_fields=["is_active"])
+    for owner in (alice, bob):
+        Notification.objects.create(
+            owner=owner,
+            category="alert",
+            dedup_key="x",
+            severity=Severity.CRITICAL,
+            subject="Out of stock",
+            created_at=T0,
+        )
+    alerts.deliver(now=T0)
+    assert [m["To"] for m in smtp.messages] == [alice.email]
+    assert Notification.objects.get(owner=bob).skipped == "the account is deactivated"
+
+
+@pytest.mark.django_db
 def test_the_digest_groups_a_days_findings_in_one_email_at_the_local_hour(smtp, alice):
     prefs = settings_for(alice)
     prefs.notify_mode, prefs.digest_hour, prefs.time_zone = NotifyMode.DIGEST, 8, "Europe/Warsaw"
