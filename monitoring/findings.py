@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from .alerts.outbox import notification_add
 from .detect.advice import Advice, AdviceInput, advice_for
@@ -153,6 +155,7 @@ def _open(owner, product, supplier, signal: Signal, now: datetime) -> Finding | 
                 advice_how=advice.how,
                 opened_at=now,
                 updated_at=now,
+                last_seen_at=now,
             )
     except IntegrityError:
         return None  # already open (a concurrent check got there first): one finding per problem
@@ -161,19 +164,49 @@ def _open(owner, product, supplier, signal: Signal, now: datetime) -> Finding | 
     return finding
 
 
+# A finding's history records what a user would care about, not every check that saw it again.
+# A value moving by less than this share of itself is the same problem seen again.
+MEANINGFUL_MOVE = Decimal("0.05")
+# Kinds whose value counts the checks that saw them ("not found on 11 checks in a row"): a higher count
+# is the same problem, lasting, and goes to the finding's counter, never to its history.
+COUNTER_KINDS = {"listing_removed", "unverifiable"}
+
+
+def value_moved(kind: str, before: Decimal | None, after: Decimal | None) -> bool:
+    """Has the finding's value moved enough to tell the user (in its history and on its card)?"""
+    if kind in COUNTER_KINDS or before == after:
+        return False
+    if before is None or after is None:
+        return True
+    if before == 0:
+        return after != 0
+    return abs(after - before) >= abs(before) * MEANINGFUL_MOVE
+
+
 def _update(finding: Finding, signal: Signal, now: datetime) -> str | None:
+    """The rule fired again on an open finding. Severity changing, the value moving by more than
+    MEANINGFUL_MOVE or the advice changing for another reason (a new backup recommended, a protection
+    deadline) rewrites the finding and logs an event; anything else only counts the check."""
     worsened = signal.severity > finding.severity
-    changed = signal.current != finding.current_value or signal.message != finding.message
-    if not (worsened or changed):
+    meaningful = signal.severity != finding.severity or value_moved(finding.kind, finding.current_value, signal.current)
+    if not meaningful:
+        # The same numbers again: does the advice still say the same (same backup, same deadline)?
+        same = _advise(finding, now)
+        meaningful = (same.text, same.how) != (finding.advice, finding.advice_how) and bool(finding.advice)
+    if not meaningful:
+        Finding.objects.filter(pk=finding.pk).update(last_seen_at=now, checks_seen=F("checks_seen") + 1)
+        finding.last_seen_at, finding.checks_seen = now, finding.checks_seen + 1
         return None
-    finding.severity = max(finding.severity, signal.severity) if worsened else signal.severity
+    finding.severity = signal.severity
     finding.message = signal.message[:500]
     finding.current_value = signal.current
     finding.evidence = {**(finding.evidence or {}), **signal.evidence}
-    finding.updated_at = now
+    finding.updated_at = finding.last_seen_at = now
+    finding.checks_seen += 1
     advice = _advise(finding, now)
     finding.advice, finding.advice_how = advice.text, advice.how
     update_fields = ["severity", "message", "current_value", "evidence", "advice", "advice_how", "updated_at"]
+    update_fields += ["last_seen_at", "checks_seen"]
     if worsened:
         finding.acknowledged_at = None  # worse than what the user acknowledged: show it again
         update_fields.append("acknowledged_at")
@@ -208,7 +241,10 @@ def _notify(finding: Finding, occasion: str, now: datetime) -> None:
         severity=finding.severity,
         finding=finding,
         subject=subject,
-        body=f"{finding.advice}\n\nHow we know: {finding.message}" if finding.advice else finding.message,
+        # The statistics (a test's p-value) stay in "how we know", never in the subject or the first line.
+        body=f"{finding.advice}\n\nHow we know: {finding.advice_how or finding.message}"
+        if finding.advice
+        else finding.message,
         link=finding.get_absolute_url(),
         now=now,
     )
