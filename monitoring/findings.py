@@ -280,3 +280,14 @@ def finding_resolve(*, finding: Finding, now: datetime) -> None:
             for kind in kinds:
                 target.baseline_since[kind] = now.isoformat()
             target.save(update_fields=["baseline_since"])
+
+
+def findings_bulk(*, owner, ids, action: str, now: datetime, until: datetime | None = None) -> int:
+    """Acknowledge or snooze several of one user's open findings at once; ids of other users' findings (or of
+    resolved ones) are ignored. Returns how many findings it changed."""
+    qs = Finding.objects.filter(owner=owner, pk__in=list(ids), resolved_at__isnull=True)
+    if action == "acknowledge":
+        return qs.filter(acknowledged_at__isnull=True).update(acknowledged_at=now)
+    if action == "snooze" and until is not None and until > now:
+        return qs.update(snoozed_until=until)
+    raise ValueError(f"not a bulk action: {action}")
