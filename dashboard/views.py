@@ -86,7 +86,8 @@ def finding_bulk(request):
         error = "Choose what to do with the ticked findings."
     if not request.htmx and not error:
         messages.success(request, done)
-        return redirect(_next(request.POST.get("next", ""), reverse("finding_list")))
+        target = request.POST.get("next", "")
+        return redirect(_next("" if target.startswith(reverse("finding_bulk")) else target, reverse("finding_list")))
     # The list the user acted from, with its filters (sent along by the bulk form), and the outcome on top.
     filters = selectors.FindingFilters.from_query(request.POST)
     page = selectors.finding_page(request.user, now=now, page=request.POST.get("page"), filters=filters)

@@ -6,6 +6,7 @@ same transaction, and the alerts task sends it later.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -183,16 +184,20 @@ def value_moved(kind: str, before: Decimal | None, after: Decimal | None) -> boo
     return abs(after - before) >= abs(before) * MEANINGFUL_MOVE
 
 
+def _gist(text: str) -> str:
+    return re.sub(r"\d[\d.,]*", "#", text)
+
+
 def _update(finding: Finding, signal: Signal, now: datetime) -> str | None:
     """The rule fired again on an open finding. Severity changing, the value moving by more than
     MEANINGFUL_MOVE or the advice changing for another reason (a new backup recommended, a protection
     deadline) rewrites the finding and logs an event; anything else only counts the check."""
     worsened = signal.severity > finding.severity
     meaningful = signal.severity != finding.severity or value_moved(finding.kind, finding.current_value, signal.current)
-    if not meaningful:
-        # The same numbers again: does the advice still say the same (same backup, same deadline)?
-        same = _advise(finding, now)
-        meaningful = (same.text, same.how) != (finding.advice, finding.advice_how) and bool(finding.advice)
+    if not meaningful and finding.advice:
+        # The same numbers again: does the advice still say the same thing (the same backup, the same
+        # deadline)? Its figures may wiggle (a backup's landed cost, its trust score): only words count.
+        meaningful = _gist(_advise(finding, now).text) != _gist(finding.advice)
     if not meaningful:
         Finding.objects.filter(pk=finding.pk).update(last_seen_at=now, checks_seen=F("checks_seen") + 1)
         finding.last_seen_at, finding.checks_seen = now, finding.checks_seen + 1

@@ -125,6 +125,11 @@ def test_the_pages_of_the_demos_findings_show_advice_units_chart_evidence_and_ac
     assert "Positive feedback before 97.8% Positive feedback now 95.1%" in section(html, 'id="numbers-title"')
     assert 'class="guide guide-threshold"' in html
 
+    # three rounds of checks saw every problem again: counted on the finding, never logged as an update
+    for f in Finding.objects.filter(owner=demo, resolved_at=None):
+        assert list(f.events.values_list("event", flat=True)) == ["opened"], (f.kind, f.product)
+        assert f.checks_seen >= 2 and f.last_seen_at >= f.opened_at
+
     # every finding's page answers, with its advice before anything else
     for f in Finding.objects.filter(owner=demo):
         page = text_of(client.get(f.get_absolute_url()).content.decode())
