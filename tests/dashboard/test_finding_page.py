@@ -128,7 +128,9 @@ def test_the_pages_of_the_demos_findings_show_advice_units_chart_evidence_and_ac
     # three rounds of checks saw every problem again: counted on the finding, never logged as an update
     for f in Finding.objects.filter(owner=demo, resolved_at=None):
         assert list(f.events.values_list("event", flat=True)) == ["opened"], (f.kind, f.product)
-        assert f.checks_seen >= 2 and f.last_seen_at >= f.opened_at
+        # (a store is read again only when its metrics change; "can't verify" opens at the third check)
+        if f.product_id and f.kind != "unverifiable":
+            assert f.checks_seen >= 2 and f.last_seen_at > f.opened_at, (f.kind, f.product)
 
     # every finding's page answers, with its advice before anything else
     for f in Finding.objects.filter(owner=demo):
