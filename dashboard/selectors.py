@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.db.models import (
@@ -29,8 +30,17 @@ from django.utils import timezone
 
 from monitoring.detect import themes
 from monitoring.detect.thresholds import thresholds_for
-from monitoring.models import HEALTH_KINDS, Finding, FindingEvent, Review, Snapshot, StoreSnapshot, WorkerHeartbeat
-from monitoring.severity import Severity
+from monitoring.models import (
+    HEALTH_KINDS,
+    Finding,
+    FindingEvent,
+    FindingKind,
+    Review,
+    Snapshot,
+    StoreSnapshot,
+    WorkerHeartbeat,
+)
+from monitoring.severity import SEVERITY_LABELS, Severity
 from monitoring.statuses import FAILED_CHECKS, CheckStatus
 from suppliers.models import Product, Supplier
 
@@ -62,6 +72,11 @@ class Health:
         """The earliest due check is more than two minutes late: the scheduler has fallen behind."""
         due = self.next_check_at
         return due is not None and timezone.now() - due > timedelta(minutes=2)
+
+    @property
+    def minutes_behind(self) -> int:
+        due = self.next_check_at
+        return max(0, int((timezone.now() - due).total_seconds() // 60)) if due is not None else 0
 
     @property
     def worker_stale(self) -> bool:
@@ -128,8 +143,41 @@ FINDING_FILTERS = {
 FINDINGS_PAGE_SIZE = 50
 
 
-def finding_page(user, *, show: str, now: datetime, page: int | str | None = 1):
-    """One page of the user's findings for a filter of FINDING_FILTERS (open ones exclude health notices)."""
+@dataclass
+class FindingFilters:
+    """The findings list's filters, from GET parameters (unknown values mean "any")."""
+
+    show: str = "open"
+    severity: int | None = None
+    supplier: int | None = None
+    kind: str = ""
+
+    @classmethod
+    def from_query(cls, data) -> FindingFilters:
+        show = data.get("show", "open")
+        severity = data.get("severity", "")
+        supplier = data.get("supplier", "")
+        kind = data.get("kind", "")
+        return cls(
+            show=show if show in FINDING_FILTERS else "open",
+            severity=int(severity) if severity.isdigit() and int(severity) in SEVERITY_LABELS else None,
+            supplier=int(supplier) if supplier.isdigit() else None,
+            kind=kind if kind in FindingKind.values else "",
+        )
+
+    def query(self, **override) -> str:
+        """The filters as a query string (for links that keep them)."""
+        values = {"show": self.show, "severity": self.severity, "supplier": self.supplier, "kind": self.kind}
+        values.update(override)
+        values.pop("page", None)
+        return urlencode({k: v for k, v in values.items() if v not in (None, "")})
+
+
+def finding_page(user, *, show: str = "open", now: datetime, page: int | str | None = 1, filters=None):
+    """One page of the user's findings for a filter of FINDING_FILTERS (open ones exclude health notices),
+    narrowed by severity, supplier and kind."""
+    filters = filters or FindingFilters(show=show)
+    show = filters.show
     qs = Finding.objects.filter(owner=user).select_related("product", "supplier")
     if show == "resolved":
         qs = qs.filter(resolved_at__isnull=False).order_by("-resolved_at")
@@ -143,7 +191,38 @@ def finding_page(user, *, show: str, now: datetime, page: int | str | None = 1):
             qs = qs.filter(snoozed_until__gt=now)
         else:
             qs = qs.exclude(kind__in=HEALTH_KINDS)
+    if filters.severity is not None:
+        qs = qs.filter(severity=filters.severity)
+    if filters.supplier is not None:
+        qs = qs.filter(Q(supplier_id=filters.supplier) | Q(product__supplier_id=filters.supplier))
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
     return Paginator(qs, FINDINGS_PAGE_SIZE).get_page(page)
+
+
+@dataclass
+class FindingGroup:
+    """The findings of one product (or of one supplier's store) on a page, in the page's order."""
+
+    title: str
+    url: str
+    findings: list
+
+
+def grouped(findings) -> list[FindingGroup]:
+    """Per product, or per supplier for store findings; a group sits where its first (most severe) finding was."""
+    groups: dict[tuple, FindingGroup] = {}
+    for f in findings:
+        key = ("product", f.product_id) if f.product_id else ("supplier", f.supplier_id)
+        if key not in groups:
+            target = f.product or f.supplier
+            groups[key] = FindingGroup(
+                str(target) if f.product_id else getattr(target, "name", "") or "—",
+                target.get_absolute_url() if target else "",
+                [],
+            )
+        groups[key].findings.append(f)
+    return list(groups.values())
 
 
 # --- lists ------------------------------------------------------------------------------------------------

@@ -6,10 +6,13 @@ same transaction, and the alerts task sends it later.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from .alerts.outbox import notification_add
 from .detect.advice import Advice, AdviceInput, advice_for
@@ -153,6 +156,7 @@ def _open(owner, product, supplier, signal: Signal, now: datetime) -> Finding | 
                 advice_how=advice.how,
                 opened_at=now,
                 updated_at=now,
+                last_seen_at=now,
             )
     except IntegrityError:
         return None  # already open (a concurrent check got there first): one finding per problem
@@ -161,19 +165,53 @@ def _open(owner, product, supplier, signal: Signal, now: datetime) -> Finding | 
     return finding
 
 
+# A finding's history records what a user would care about, not every check that saw it again.
+# A value moving by less than this share of itself is the same problem seen again.
+MEANINGFUL_MOVE = Decimal("0.05")
+# Kinds whose value counts the checks that saw them ("not found on 11 checks in a row"): a higher count
+# is the same problem, lasting, and goes to the finding's counter, never to its history.
+COUNTER_KINDS = {"listing_removed", "unverifiable"}
+
+
+def value_moved(kind: str, before: Decimal | None, after: Decimal | None) -> bool:
+    """Has the finding's value moved enough to tell the user (in its history and on its card)?"""
+    if kind in COUNTER_KINDS or before == after:
+        return False
+    if before is None or after is None:
+        return True
+    if before == 0:
+        return after != 0
+    return abs(after - before) >= abs(before) * MEANINGFUL_MOVE
+
+
+def _gist(text: str) -> str:
+    return re.sub(r"\d[\d.,]*", "#", text)
+
+
 def _update(finding: Finding, signal: Signal, now: datetime) -> str | None:
+    """The rule fired again on an open finding. Severity changing, the value moving by more than
+    MEANINGFUL_MOVE or the advice changing for another reason (a new backup recommended, a protection
+    deadline) rewrites the finding and logs an event; anything else only counts the check."""
     worsened = signal.severity > finding.severity
-    changed = signal.current != finding.current_value or signal.message != finding.message
-    if not (worsened or changed):
+    meaningful = signal.severity != finding.severity or value_moved(finding.kind, finding.current_value, signal.current)
+    if not meaningful and finding.advice:
+        # The same numbers again: does the advice still say the same thing (the same backup, the same
+        # deadline)? Its figures may wiggle (a backup's landed cost, its trust score): only words count.
+        meaningful = _gist(_advise(finding, now).text) != _gist(finding.advice)
+    if not meaningful:
+        Finding.objects.filter(pk=finding.pk).update(last_seen_at=now, checks_seen=F("checks_seen") + 1)
+        finding.last_seen_at, finding.checks_seen = now, finding.checks_seen + 1
         return None
-    finding.severity = max(finding.severity, signal.severity) if worsened else signal.severity
+    finding.severity = signal.severity
     finding.message = signal.message[:500]
     finding.current_value = signal.current
     finding.evidence = {**(finding.evidence or {}), **signal.evidence}
-    finding.updated_at = now
+    finding.updated_at = finding.last_seen_at = now
+    finding.checks_seen += 1
     advice = _advise(finding, now)
     finding.advice, finding.advice_how = advice.text, advice.how
     update_fields = ["severity", "message", "current_value", "evidence", "advice", "advice_how", "updated_at"]
+    update_fields += ["last_seen_at", "checks_seen"]
     if worsened:
         finding.acknowledged_at = None  # worse than what the user acknowledged: show it again
         update_fields.append("acknowledged_at")
@@ -208,7 +246,10 @@ def _notify(finding: Finding, occasion: str, now: datetime) -> None:
         severity=finding.severity,
         finding=finding,
         subject=subject,
-        body=f"{finding.advice}\n\nHow we know: {finding.message}" if finding.advice else finding.message,
+        # The statistics (a test's p-value) stay in "how we know", never in the subject or the first line.
+        body=f"{finding.advice}\n\nHow we know: {finding.advice_how or finding.message}"
+        if finding.advice
+        else finding.message,
         link=finding.get_absolute_url(),
         now=now,
     )
@@ -244,3 +285,14 @@ def finding_resolve(*, finding: Finding, now: datetime) -> None:
             for kind in kinds:
                 target.baseline_since[kind] = now.isoformat()
             target.save(update_fields=["baseline_since"])
+
+
+def findings_bulk(*, owner, ids, action: str, now: datetime, until: datetime | None = None) -> int:
+    """Acknowledge or snooze several of one user's open findings at once; ids of other users' findings (or of
+    resolved ones) are ignored. Returns how many findings it changed."""
+    qs = Finding.objects.filter(owner=owner, pk__in=list(ids), resolved_at__isnull=True)
+    if action == "acknowledge":
+        return qs.filter(acknowledged_at__isnull=True).update(acknowledged_at=now)
+    if action == "snooze" and until is not None and until > now:
+        return qs.update(snoozed_until=until)
+    raise ValueError(f"not a bulk action: {action}")

@@ -168,6 +168,10 @@ class Finding(models.Model):
     resolved_by_user = models.BooleanField(default=False)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    # The checks that saw the problem since it opened, and the last of them: kept without an event, so a
+    # problem that merely lasts does not fill its history (monitoring.findings._update).
+    checks_seen = models.PositiveIntegerField(default=1)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-severity", "-opened_at"]

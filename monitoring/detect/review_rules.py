@@ -108,7 +108,7 @@ def rule_negative_review_shift(ctx: ProductContext) -> Verdict:
                 "negative_review_shift",
                 severity,
                 f"1–2★ share of new reviews {p0:.0%} → {p1:.0%} ({k_new} of {n_new} new reviews since "
-                f"{h0_at:%Y-%m-%d}; Fisher's exact test p={p_value:.2g}).",
+                f"{h0_at:%Y-%m-%d}).",  # the test and its p-value: in "how we know" (advice.py)
                 (p0 * HUNDRED).quantize(Decimal("0.01")),
                 (p1 * HUNDRED).quantize(Decimal("0.01")),
                 {

@@ -25,6 +25,7 @@ from monitoring.observation import Observation, Review, StoreInfo
 from orderlog.models import Order
 from suppliers import services
 from suppliers.models import Product, Supplier
+from tests.support.demo_drift import drifted_demo
 from tests.support.servers import LocalShop
 
 CHROMIUM = "/usr/bin/chromium"
@@ -512,3 +513,122 @@ def test_main_pages_log_no_console_errors_or_csp_violations(make_page, alice_pag
         make_page.problems.collect_csp(page)
         assert page.evaluate("typeof window.htmx") == "object", f"htmx did not load on {url}"
     assert not make_page.problems, "\n".join(make_page.problems)
+
+
+# --- After the demo's drift: what a person sees at a desk and on a phone ------------------------------------
+
+
+@pytest.fixture
+def drifted(tmp_path):
+    """The demo after its scripted drift, checked for real against the demo shop (tests/support/demo_drift.py)."""
+    user, server = drifted_demo(tmp_path)
+    server.shutdown()
+    shift = Finding.objects.get(owner=user, kind="negative_review_shift", resolved_at=None)
+    trend = Supplier.objects.get(owner=user, name__startswith="TrendyCase")
+    return {"user": user, "shift": shift, "supplier": trend}
+
+
+def visible_layout_problems(page) -> list[str]:
+    return page.evaluate(LAYOUT_PROBLEMS, [SMALLEST_TEXT_PX, SMALLEST_TARGET_PX])
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_after_the_demos_drift_a_person_sees_health_advice_actions_and_charts(make_page, drifted, width):
+    """Overview, products, a finding and a supplier at a desk (1366 px) and on a phone (390 px): health first,
+    the advice and the actions there, the chart with its baseline and threshold, no sideways scroll, no text
+    under 12 px; and a snooze with a past date answers its message in place."""
+    page = make_page(width, 900)
+    make_page.problems.expected = ("status of 400",)  # the one 400 this test provokes
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("demo")
+    page.get_by_label("Password").fill("demo")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/$"))
+    layout = {}
+
+    # Overview: what needs attention first, each with what to do and buttons that say what they do.
+    layout["overview"] = visible_layout_problems(page)
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Overview", exact=True)).to_have_attribute("aria-current", "page")
+    page.keyboard.press("Tab")  # the first stop is the skip link
+    expect(page.locator("a.skip-link:focus")).to_have_text("Skip to the content")
+    attention = page.locator("#attention")
+    first = attention.locator("article.finding").first
+    expect(first).to_be_visible()
+    expect(first.locator(".badge")).to_have_text("Critical")
+    expect(first.locator(".finding-advice")).to_contain_text("What to do:")
+    expect(first.get_by_role("button", name=re.compile("^Acknowledge — keep watching"))).to_be_visible()
+    expect(first.get_by_role("button", name=re.compile("^Resolve — restart the baseline"))).to_be_visible()
+    assert "Fisher" not in attention.inner_text()  # the statistics wait behind "How we know"
+
+    # Products: health first — the first row has a critical problem, and the sort says so.
+    page.get_by_role("link", name="Products", exact=True).click()
+    page.wait_for_url(re.compile(r"/products/"))
+    layout["products"] = visible_layout_problems(page)
+    first_row = page.locator("#results tbody tr").first
+    expect(first_row.locator("td.health .badge")).to_have_text("Critical")
+    healthy = page.locator("#results tbody tr td.health", has_text="Healthy")
+    assert healthy.count() > 0  # the quiet majority is there too, after the problems
+
+    # A finding: the advice first, its numbers with units, the chart with baseline and threshold, the actions.
+    page.goto(drifted["shift"].get_absolute_url())
+    layout["finding"] = visible_layout_problems(page)
+    advice = page.locator(".big-advice")
+    expect(advice).to_be_visible()
+    expect(advice).to_contain_text("of the new reviews are 1–2★")
+    numbers = page.locator("dl.facts")
+    expect(numbers).to_contain_text("1–2★ share before")
+    assert re.search(r"\d+\.\d%", numbers.inner_text())
+    assert advice.bounding_box()["y"] < numbers.bounding_box()["y"]  # the advice comes first
+    chart = page.locator("#finding-chart svg")
+    expect(chart).to_be_visible()
+    assert chart.bounding_box()["width"] <= width
+    assert chart.locator("line.guide-baseline").count() == 1 and chart.locator("line.guide-threshold").count() == 1
+    expect(page.locator("#finding-chart .legend")).to_contain_text("Baseline share")
+    expect(page.get_by_role("link", name="Open the supplier's listing")).to_have_attribute("rel", "noopener noreferrer")
+    how = page.locator("details.how-we-know")
+    expect(how.locator("p").first).to_be_hidden()
+    how.locator("summary").click()
+    expect(how).to_contain_text("Fisher's exact test")
+    actions = page.locator(f"#actions-finding-{drifted['shift'].pk}")
+    expect(actions.get_by_role("button", name=re.compile("^Acknowledge — keep watching"))).to_be_visible()
+
+    # The range choice swaps the chart in place.
+    mark_document(page)
+    page.locator("#finding-chart").get_by_role("link", name="30 days").click()
+    expect(page.locator("#finding-chart figcaption")).to_contain_text("last 30 days")
+    assert_not_reloaded(page)
+
+    # An htmx error shown where the user acted: snooze until a date in the past.
+    actions.get_by_text("Pick a date").click()
+    actions.get_by_label("Snooze until").fill("2001-01-01")
+    actions.get_by_role("button", name="Snooze", exact=True).click()
+    expect(page.locator(f"#actions-finding-{drifted['shift'].pk} [role=alert]")).to_have_text(
+        "Choose a date in the future to snooze until."
+    )
+    assert_not_reloaded(page)
+    # Acknowledge from the page: said in place, the keyboard stays there.
+    actions = page.locator(f"#actions-finding-{drifted['shift'].pk}")
+    actions.get_by_role("button", name=re.compile("^Acknowledge")).click()
+    expect(actions.locator("[role=status]")).to_contain_text("Acknowledged")
+    expect(page.locator(f"#actions-finding-{drifted['shift'].pk}:focus")).to_have_count(1, timeout=3000)
+    assert_not_reloaded(page)
+
+    # A supplier: its name, its trust, its findings.
+    page.goto(drifted["supplier"].get_absolute_url())
+    layout["supplier"] = visible_layout_problems(page)
+    expect(page.get_by_role("heading", level=1)).to_contain_text("TrendyCase")
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Suppliers", exact=True)).to_have_attribute("aria-current", "true")
+    expect(page.locator("main")).to_contain_text("Store feedback drop")
+
+    # The findings list: grouped per product, filters that work.
+    page.goto("/findings/")
+    layout["findings"] = visible_layout_problems(page)
+    expect(page.locator(".group-title", has_text="Walkie talkie")).to_contain_text("×2")
+    page.get_by_label("Kind").select_option("out_of_stock")
+    page.wait_for_url(re.compile(r"kind=out_of_stock"))
+    expect(page.locator("#results article.finding")).to_have_count(3)
+
+    problems = {name: found for name, found in layout.items() if found}
+    assert not problems, "\n".join(f"{k}: {v}" for k, v in problems.items())

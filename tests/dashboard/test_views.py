@@ -267,7 +267,8 @@ def test_snooze_choices_and_buttons_that_say_what_they_do(alice_client, alice_da
     finding = Finding.objects.filter(owner=alice_data[0].owner, resolved_at=None, kind="price_increase").first()
     url = reverse("finding_action", args=[finding.pk, "snooze"])
     page = alice_client.get(reverse("dashboard")).content.decode()
-    assert "keep open, no reminders" in page and "accept the change as the new normal" in page
+    assert "Acknowledge — keep watching" in page and "Resolve — restart the baseline" in page
+    assert "accept the change as the new normal" in page
     assert 'value="1d"' in page and 'value="7d"' in page and "Pick a date" in page
     before = timezone.now()
     response = alice_client.post(url, {"for": "7d"}, HTTP_HX_REQUEST="true")

@@ -64,10 +64,11 @@ def test_first_check_sets_baselines_and_alerts_nothing(product):
 
 def test_a_price_rise_opens_one_finding_and_one_notification_then_recovers(product):
     run(product, [ok("10.00")] * 4)
-    run(product, [ok("11.80"), ok("11.80"), ok("11.90")], start=T0 + timedelta(days=1))
+    run(product, [ok("11.00"), ok("11.00"), ok("11.05"), ok("11.60")], start=T0 + timedelta(days=1))
     finding = Finding.objects.get(kind="price_increase")
-    assert finding.is_open and finding.baseline_value == D("10.00") and finding.current_value == D("11.90")
-    assert "Price up 19.0%" in finding.message
+    # 11.05 is the same rise seen again (under 5% of 11.00): counted, not logged; 11.60 moved it by 5.5%.
+    assert finding.is_open and finding.baseline_value == D("10.00") and finding.current_value == D("11.60")
+    assert "Price up 16.0%" in finding.message and finding.checks_seen == 4
     assert Notification.objects.filter(finding=finding).count() == 1
     product.refresh_from_db()
     assert product.baseline_price == D("10.00")
@@ -125,6 +126,40 @@ def test_listing_removed_after_two_not_found(product):
     gone = Observation.failed(CheckStatus.NOT_FOUND, "The listing is gone.")
     run(product, [gone, gone], start=T0 + timedelta(days=1))
     assert list(Finding.objects.values_list("kind", flat=True)) == ["listing_removed"]
+
+
+def test_a_lasting_removal_is_counted_on_the_finding_not_logged_at_every_check(product):
+    """'Not found' on 11 checks in a row: one OPENED event and one email saying 2 checks; the card says the
+    same 2 checks and, apart from it, how many checks have seen it since and when the last one was."""
+    run(product, [ok(), ok()])
+    gone = Observation.failed(CheckStatus.NOT_FOUND, "The listing is gone.")
+    start = T0 + timedelta(days=1)
+    run(product, [gone] * 11, start=start, every=timedelta(minutes=1))
+    finding = Finding.objects.get(kind="listing_removed")
+    assert list(finding.events.values_list("event", flat=True)) == ["opened"]
+    assert finding.checks_seen == 10 and finding.last_seen_at == start + timedelta(minutes=10)
+    assert finding.current_value == D(2) and "2 checks in a row" in finding.message
+    assert "2 checks in a row" in finding.advice
+    (note,) = Notification.objects.filter(finding=finding)
+    assert "2 checks in a row" in note.body and "11" not in note.body
+    # It comes back, then goes again: a new finding with its own history.
+    check(product, ok(), start + timedelta(minutes=11))
+    finding.refresh_from_db()
+    assert list(finding.events.values_list("event", flat=True)) == ["opened", "resolved"]
+
+
+def test_a_worse_severity_or_a_real_move_is_logged_a_wiggle_is_not(product):
+    run(product, [ok("10.00")] * 4)
+    start = T0 + timedelta(days=1)
+    run(product, [ok("11.60"), ok("11.65"), ok("11.70"), ok("11.62")], start=start)  # +16%, wiggling
+    finding = Finding.objects.get(kind="price_increase")
+    assert list(finding.events.values_list("event", flat=True)) == ["opened"]
+    assert finding.current_value == D("11.60") and finding.checks_seen == 4
+    check(product, ok("13.00"), start + timedelta(days=1))  # +30%: twice the threshold, critical
+    finding.refresh_from_db()
+    assert list(finding.events.values_list("event", flat=True)) == ["opened", "worsened"]
+    assert finding.current_value == D("13.00") and finding.severity == 30
+    assert Notification.objects.filter(finding=finding).count() == 2  # opened, worsened
 
 
 def test_store_block_creates_the_supplier_and_its_history(product, alice):

@@ -227,6 +227,21 @@ def test_forms_refuse_alices_ids_in_their_fields(name, form, worlds, bob_client)
     assert not Order.objects.filter(owner=b.user, supplier=a.supplier).exists()
 
 
+def test_bulk_finding_actions_ignore_alices_ids(worlds, bob_client):
+    """Bob ticks alice's finding (a forged form): nothing of hers changes, and he is told 0 findings changed."""
+    a, _b = worlds
+    assert a.finding.resolved_at is None
+    for action in ("acknowledge", "7d"):
+        for extra in ({}, HX):
+            before = snapshot()
+            response = bob_client.post(reverse("finding_bulk"), {"ids": [a.finding.pk], "action": action}, **extra)
+            assert not diff(before, snapshot()), (action, extra)
+            assert response.status_code in (200, 302), response.status_code
+            if extra:
+                assert "0 findings" in body_of(response)
+                assert_nothing_of(a, response, f"bulk {action}")
+
+
 # --- anonymous visitors -------------------------------------------------------------------------------
 
 

@@ -432,6 +432,7 @@ QUERY_ID_ROUTES: list[tuple[str, Callable[[World], dict], int]] = [
     ("test_order_add", lambda v: {"supplier": v.supplier.pk}, 404),
     ("test_order_add", lambda v: {"product": v.product.pk}, 404),
     ("product_list", lambda v: {"supplier": v.supplier.pk}, 200),  # a filter among one's own: empty
+    ("finding_list", lambda v: {"supplier": v.supplier.pk}, 200),  # likewise
 ]
 
 
