@@ -277,6 +277,13 @@ def take_screenshots(base: str, pages: dict[str, str], preview_url: str, out: Pa
             page.wait_for_load_state("networkidle")
             shoot(page, out / f"{name}.png")
 
+        # A finding's own page (made by the drift, so found from the list): the LED lamp's price increase.
+        page.goto("/findings/")
+        link = page.locator('a[href^="/findings/"]', has_text="Price increase").first.get_attribute("href")
+        page.goto(link)
+        page.wait_for_load_state("networkidle")
+        shoot(page, out / "finding-detail.png")
+
         page.goto("/products/add/")
         page.get_by_label("Product URL").fill(preview_url)
         page.get_by_label("My selling price").fill("14.90")
