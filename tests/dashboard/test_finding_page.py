@@ -11,11 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from demo import scenario
-from monitoring.models import Finding, Notification
+from monitoring.models import ExchangeRate, Finding, ListingImage, Notification
 from suppliers.models import Supplier
 from tests.support.demo_drift import drifted_demo, open_findings
 
 pytestmark = pytest.mark.django_db
+
+# The tables the demo writes to that no user owns (everything else goes with the demo user).
+SHARED_TABLES = (ExchangeRate, ListingImage)
 
 P_VALUE = re.compile(r"\bp\s*=\s*[0-9.]|Fisher", re.I)
 
@@ -25,11 +28,15 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     """The drifted demo, made once for this module (committed; every test's own changes are rolled back), and
     deleted at its end with everything of its user."""
     with django_db_blocker.unblock():
+        before = {model: set(model.objects.values_list("pk", flat=True)) for model in SHARED_TABLES}
         user, server = drifted_demo(tmp_path_factory.mktemp("demo"))
         server.shutdown()
     yield user
     with django_db_blocker.unblock():
         user.delete()
+        # Rows no user owns (the demo's exchange-rate table, image hashes): left, they would be the next tests'.
+        for model, kept in before.items():
+            model.objects.exclude(pk__in=kept).delete()
 
 
 def finding(user, key, kind) -> Finding:

@@ -89,7 +89,7 @@ def test_the_recommendation_and_the_switch_in_a_real_browser(demo, page):  # noq
     expect(advice).to_contain_text(recommendation)
 
     # To the product page: the comparison marks Casa Verde Home as recommended, with the same numbers.
-    page.locator("article.finding header").get_by_role("link", name=re.compile(re.escape(str(mat)[:30]))).click()
+    page.locator("main").get_by_role("link", name=re.compile(re.escape(str(mat)[:30]))).first.click()
     page.wait_for_url(re.compile(rf"/products/{mat.pk}/$"))
     comparison = page.locator("table.comparison")
     casa_row = comparison.locator("tbody tr").filter(has_text="Casa Verde Home")

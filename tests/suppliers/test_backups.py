@@ -257,4 +257,4 @@ def test_the_finding_page_shows_advice_first_and_the_listing_before_and_after(al
     assert 'href="https://img.example/earbuds.jpg"' in html and 'href="javascript:' not in html
     # The email carries the advice first, then how we know.
     note = Notification.objects.get(finding=finding)
-    assert note.body.startswith("Pause the product") and "How we know: The listing became another item" in note.body
+    assert note.body.startswith("Pause the product") and "How we know: The title resembles none" in note.body
