@@ -8,7 +8,11 @@ first saw it (monitoring/image_check.py); the check passes the hashes it knows i
 The rule fires, critical, when any of these holds:
 
 1. the new title resembles none of the titles the listing had in the baseline window: its `title_similarity`
-   to each of them is under TITLE_MIN_SIMILARITY (0.55); or
+   to each of them is under TITLE_ALONE (0.35); or under TITLE_MIN_SIMILARITY (0.55) with a second sign, the
+   main image IMAGE_DIFFERENT (16 bits) or more away or fewer than VARIANTS_CHANGED (80%) of the variants
+   kept — from 0.35 to 0.55 a seller's rewrite of the same item's title ("TPE Yoga Mat 6mm Non Slip Exercise
+   Mat for Home Workout" → "Eco TPE Yoga Mat 6mm Double Layer Gym Fitness Mat", 0.44) and a swap within the
+   family (a watch's listing selling its band, 0.50) both happen, and word overlap cannot tell them apart; or
 2. most variants were replaced at once: of the previous reading's variants (at least MIN_VARIANTS of them)
    fewer than VARIANTS_MIN_KEPT (50%) are still there, by id and by option values alike (a shop that
    renumbers its variants but keeps the option values "Black / M" is not a new item); or
@@ -59,6 +63,9 @@ from difflib import SequenceMatcher
 from .context import CLEAR, CRITICAL, HOLD, ProductContext, Signal, Verdict, in_window, restart_of
 
 TITLE_MIN_SIMILARITY = 0.55  # under this the title belongs to another item (half the words or fewer)
+TITLE_ALONE = (
+    0.35  # under this the title alone says another item; from here to TITLE_MIN_SIMILARITY it needs a second sign
+)
 TITLE_RECOVERY = 0.65  # an open finding resolves only once the title is this close to the frozen one
 VARIANTS_MIN_KEPT = 0.5  # fewer than half of the variants kept = replaced at once
 MIN_VARIANTS = 2  # a one-variant listing that changes its only variant says little by itself
@@ -244,10 +251,25 @@ def listing_verdict(*, now_id: dict, window: list[dict], frozen: dict | None, ha
     kept = variants_kept(previous, now_id)
     distance, closest = _image_distance(now_id, earlier, hashes)
     described = description_changed(previous, now_id)
-    if title_score is not None and title_score < TITLE_MIN_SIMILARITY:
+    # A title sharing under a third of its words is another item. From there to TITLE_MIN_SIMILARITY both
+    # happen: a seller's SEO rewrite of the same yoga mat scores 0.38-0.44, a watch band on a watch's listing
+    # 0.50; so the title needs a second sign there, the picture or the variants changing with it.
+    other_image = distance is not None and distance >= IMAGE_DIFFERENT
+    other_variants = kept is not None and kept < VARIANTS_CHANGED
+    if title_score is not None and title_score < TITLE_ALONE:
         reasons.append(
             f"The title resembles none of its earlier titles (similarity {title_score:.2f}; "
-            f"under {TITLE_MIN_SIMILARITY} means another item)."
+            f"under {TITLE_ALONE} means another item)."
+        )
+    elif title_score is not None and title_score < TITLE_MIN_SIMILARITY and (other_image or other_variants):
+        sign = (
+            f"the main image changed with it ({distance} of 64 hash bits apart)"
+            if other_image
+            else f"the variants changed with it ({_pct(kept)} kept)"
+        )
+        reasons.append(
+            f"The title resembles none of its earlier titles (similarity {title_score:.2f}; under "
+            f"{TITLE_MIN_SIMILARITY}) and {sign}."
         )
     if kept is not None and kept < VARIANTS_MIN_KEPT:
         reasons.append(

@@ -8,6 +8,7 @@ import pytest
 from monitoring.detect import rules
 from monitoring.detect.context import OpenFinding, Point, ProductContext
 from monitoring.detect.listing_rules import (
+    TITLE_ALONE,
     TITLE_MIN_SIMILARITY,
     identity_of,
     rule_listing_changed,
@@ -84,7 +85,7 @@ def reading(title=EARBUDS, vs=None, image="https://img.example/a.jpg"):
     return Observation(title=title, image=image, price=None, currency="USD", variants=BLACK_WHITE if vs is None else vs)
 
 
-def ctx(obs, *, before=None, open_=None, since=None):
+def ctx(obs, *, before=None, open_=None, since=None, hashes=None):
     before = before or reading()
     hist = [
         Point(at=NOW - timedelta(days=5) + timedelta(hours=12 * i), currency="USD", identity=identity_of(before))
@@ -100,6 +101,7 @@ def ctx(obs, *, before=None, open_=None, since=None):
         open=open_ or {},
         thresholds=DEFAULTS,
         baseline_since=since or {},
+        image_hashes=hashes or {},
     )
 
 
@@ -112,14 +114,44 @@ def test_same_item_does_not_fire(before, after):
     assert rule_listing_changed(ctx(reading(after), before=reading(before))).action == "clear"
 
 
+# Two pictures 40 of 64 pHash bits apart: another picture.
+APART = {"https://img.example/a.jpg": "0000000000000000", "https://img.example/b.jpg": "ffffffffff000000"}
+
+# (before, after): a seller's rewrite of the same item's title, sharing fewer than half its words. Word overlap
+# cannot tell these from a swap within the family (a watch band on the watch's listing scores 0.50).
+REWRITES = [
+    ("TPE Yoga Mat 6mm Non Slip Exercise Mat for Home Workout", "Eco TPE Yoga Mat 6mm Double Layer Gym Fitness Mat"),
+    ("Yoga Mat Non-Slip 6mm Thick Exercise Pad", "Eco TPE Yoga Mat 6mm Double Layer Gym Fitness Mat"),
+]
+
+
 @pytest.mark.parametrize(("before", "after"), OTHER_ITEM)
 def test_other_item_fires_critical_with_before_and_after(before, after):
-    verdict = rule_listing_changed(ctx(reading(after, image="https://img.example/b.jpg"), before=reading(before)))
+    verdict = rule_listing_changed(
+        ctx(reading(after, image="https://img.example/b.jpg"), before=reading(before), hashes=APART)
+    )
     assert verdict.action == "fire" and verdict.signal.severity == 30
     ev = verdict.signal.evidence
     assert ev["title_before"] == before and ev["title_after"] == after
     assert ev["image_before"].endswith("a.jpg") and ev["image_after"].endswith("b.jpg")
     assert "resembles none" in verdict.signal.message
+
+
+@pytest.mark.parametrize(("before", "after"), [*REWRITES, *(p for p in OTHER_ITEM if title_similarity(*p) >= 0.35)])
+def test_a_title_sharing_a_third_to_a_half_of_its_words_needs_a_second_sign(before, after):
+    assert TITLE_ALONE <= title_similarity(before, after) < TITLE_MIN_SIMILARITY
+    # The title alone (same picture, same variants): a rewrite or a swap, so nothing is said.
+    assert rule_listing_changed(ctx(reading(after), before=reading(before))).action == "clear"
+    # With the picture changed too, or most variants renamed, it is another item.
+    moved = ctx(reading(after, image="https://img.example/b.jpg"), before=reading(before), hashes=APART)
+    assert rule_listing_changed(moved).action == "fire"
+    renamed = variants(("111", "Color: Black"), ("222", "Color: White"), ("944", "Size: L"))  # 2 of 3 kept
+    assert rule_listing_changed(ctx(reading(after, vs=renamed), before=reading(before))).action == "fire"
+
+
+@pytest.mark.parametrize(("before", "after"), [p for p in OTHER_ITEM if title_similarity(*p) < 0.35])
+def test_a_title_sharing_under_a_third_of_its_words_fires_alone(before, after):
+    assert rule_listing_changed(ctx(reading(after), before=reading(before))).action == "fire"
 
 
 def test_a_variant_added_or_reordered_or_one_dropped_is_quiet():
