@@ -69,10 +69,18 @@ def _skip(channel: Channel, ids, reason: str) -> None:
 
 def _build_for(channel_id: int, now: datetime) -> list[ChannelMessage]:
     with transaction.atomic():
-        channel = Channel.objects.select_for_update().filter(pk=channel_id, active=True).first()
+        channel = (
+            Channel.objects.select_for_update(of=("self",))
+            .select_related("owner")
+            .filter(pk=channel_id, active=True)
+            .first()
+        )
         if channel is None:
             return []
         pending = _pending(channel)
+        if not channel.owner.is_active:  # a deactivated account (the team page), as email does: nothing is sent
+            _skip(channel, pending.values_list("pk", flat=True), "the account is deactivated")
+            return []
         _skip(
             channel,
             pending.filter(category=Notification.Category.ALERT, severity__lt=channel.min_severity).values_list(

@@ -13,7 +13,7 @@ from django.urls import reverse
 from monitoring.alerts import channel_urls
 from monitoring.alerts import channels as sender
 from monitoring.alerts.outbox import notification_add
-from monitoring.models import Channel, ChannelAttempt, ChannelMessage, Notification, Severity
+from monitoring.models import Channel, ChannelAttempt, ChannelItem, ChannelMessage, Notification, Severity
 from tests.support.servers import LocalShop
 
 T0 = datetime(2026, 11, 2, 6, 0, tzinfo=UTC)
@@ -115,6 +115,21 @@ def test_the_channels_choices_filter_what_goes(hook, alice):
     assert sender.deliver(now=T0 + timedelta(minutes=1))["sent"] == 1
     assert hook.bodies[0]["title"] == "Dropwatch: 1 problem with your suppliers"
     assert sender.deliver(now=T0 + timedelta(minutes=2))["sent"] == 0  # the skipped ones are not looked at again
+
+
+@pytest.mark.django_db
+def test_a_deactivated_accounts_channels_send_nothing_and_others_still_do(hook, alice, bob):
+    channel_for(alice, hook.url())
+    theirs = Hook(hook.shop, "/bob")
+    channel_for(bob, theirs.url(), name="Bob's hook")
+    bob.is_active = False
+    bob.save(update_fields=["is_active"])
+    notify(alice, 1)
+    notify(bob, 2)
+    assert sender.deliver(now=T0 + timedelta(minutes=1))["sent"] == 1
+    assert len(hook.bodies) == 1 and theirs.bodies == []
+    skipped = ChannelItem.objects.filter(channel__owner=bob).values_list("skipped", flat=True)
+    assert list(skipped) == ["the account is deactivated"] * 2
 
 
 @pytest.mark.django_db
