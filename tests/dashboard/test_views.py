@@ -232,7 +232,9 @@ def test_product_list_shows_health_sorted_by_problems_and_colours_only_threshold
     assert body.index("Risen 0") < body.index("Calm 0")
     by_title = alice_client.get(reverse("product_list"), {"sort": "title"}).content.decode()
     assert body.count("<tr>") == by_title.count("<tr>") and "Sorted by <strong>title</strong>" in by_title
-    assert risen.pk
+    assert by_title.index("Calm 0") < by_title.index("Risen 0")  # by title now, not by problems
+    assert Finding.objects.filter(product=risen, kind="price_increase", resolved_at=None).exists()
+    assert not Finding.objects.filter(product=calm).exists()  # +0.3% opened nothing
 
 
 def test_a_shopify_supplier_is_watched_through_its_products_without_empty_charts(alice_client, alice):
