@@ -152,7 +152,11 @@ def claims_issue(*, owner, platforms, now: datetime, limit: int = MAX_CLAIMS) ->
     if not platforms:
         return []
     stale = now - timedelta(seconds=hard_time_limit())
-    free = Q(check_started_at__isnull=True) | Q(check_started_at__lt=stale)  # no worker is on it
+    # No worker is on it, and no live claim of the browser: a claim outlives a worker's time limit, and holds
+    # the product until it expires (next_check_at is its expiry).
+    free = (Q(check_started_at__isnull=True) | Q(check_started_at__lt=stale)) & ~Q(
+        check_claim__startswith="companion:", next_check_at__gt=now
+    )
     interval = float(settings.FETCH_HOST_INTERVAL)
     issued: list[IssuedClaim] = []
     with transaction.atomic():

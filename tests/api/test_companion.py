@@ -171,6 +171,19 @@ def test_only_the_users_own_blocked_due_products_on_enabled_platforms_are_handed
     assert post(alice_companion, "/claims", {}).json()["claims"] == []  # not handed out twice
 
 
+def test_a_live_claim_is_not_handed_out_again_past_the_workers_time_limit(alice, alice_companion):
+    """A claim lives claim_ttl() (10 min), longer than a worker's hard time limit (5 min): between the two the
+    product is still the browser's, not free for a second claim; after the claim expires it may be claimed again."""
+    product = blocked_product(alice)
+    claim_for(alice_companion, product)
+    issued = timezone.now()
+    six_minutes = issued + timedelta(minutes=6)
+    assert companion.claims_issue(owner=alice, platforms=["aliexpress"], now=six_minutes) == []
+    after_expiry = issued + companion.claim_ttl() + timedelta(seconds=1)
+    (again,) = companion.claims_issue(owner=alice, platforms=["aliexpress"], now=after_expiry)
+    assert again.product_id == product.pk
+
+
 def test_nothing_is_handed_out_without_opting_in(alice):
     blocked_product(alice)
     assert post(companion_client(alice), "/claims", {}).json()["claims"] == []
