@@ -89,6 +89,10 @@ def invitation_accept(*, token: str, user_form) -> object:
         )
         if claimed != 1:
             raise LinkProblem("This invitation has already been used. Sign in instead.", 410)
+        # The address may have been taken since the invitation was sent (an email change, another invitation):
+        # two accounts on one address would both get its password-reset links. The atomic block undoes the claim.
+        if get_user_model().objects.filter(email__iexact=invitation.email).exists():
+            raise LinkProblem(f"An account already uses {invitation.email}. Sign in, or reset its password.", 409)
         user = user_form.save(commit=False)
         user.email = invitation.email
         user.save()

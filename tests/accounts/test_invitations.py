@@ -58,6 +58,17 @@ def test_the_link_works_once(staff_client, smtp):
     assert not get_user_model().objects.filter(username="mallory").exists()
 
 
+def test_an_address_taken_after_the_invitation_was_sent_is_refused_and_the_link_kept(staff_client, smtp, alice):
+    invite(staff_client)
+    path = link_in(smtp.messages[0])
+    alice.email = "Dora@example.com"  # meanwhile an existing account changed to that address
+    alice.save(update_fields=["email"])
+    _client, response = accept(path)
+    assert response.status_code == 409 and "already uses dora@example.com" in response.content.decode()
+    assert not get_user_model().objects.filter(username="dora").exists()
+    assert Invitation.objects.get(email="dora@example.com").accepted_at is None  # the claim was rolled back
+
+
 class SignedLongAgo(signing.TimestampSigner):
     """Signs as if it were eight days ago: the token an invitation email of then carried."""
 
